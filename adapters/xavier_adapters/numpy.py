@@ -1,0 +1,120 @@
+"""The numpy reference adapter: samples the spec with ``numpy.random.Generator``.
+
+Channels-last by default (``(..., in, out)``, as Keras and JAX). float16 and bfloat16 (the latter
+through ``ml_dtypes``) are sampled in float32 and cast once; float64 is sampled in float64.
+
+Example:
+  >>> import numpy as np
+  >>> from xavier_adapters import numpy as xnp
+  >>> w = xnp.glorot_uniform((784, 256), rng=np.random.default_rng(0))
+  >>> w.dtype, bool(abs(w).max() <= 0.0759555)
+  (dtype('float32'), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+import xavier_core as xc
+
+
+def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
+    """``dtype`` as a numpy dtype; ``"bfloat16"`` comes from ``ml_dtypes``."""
+    name = xc.dtype_name(dtype)
+    xc.sampling_dtype(name)  # refuses non-float dtypes with the standard message
+    if name == "bfloat16":
+        from xavier_adapters._require import require
+
+        return np.dtype(require("ml_dtypes", "dev").bfloat16)
+    return np.dtype(name)
+
+
+def sample(
+    distribution: xc.Distribution,
+    shape: Sequence[int],
+    *,
+    rng: int | np.random.Generator | None = None,
+    dtype: DTypeLike | str = "float32",
+) -> NDArray:
+    """Draw an array of ``shape`` from a resolved ``distribution``.
+
+    Sampled in ``xc.sampling_dtype(dtype)`` and cast once to ``dtype``.
+    """
+    generator = np.random.default_rng(rng)
+    target = numpy_dtype(dtype)
+    work = np.dtype(xc.sampling_dtype(target.name))
+    if isinstance(distribution, xc.Uniform):
+        values = generator.random(shape, dtype=work)
+        values *= 2.0
+        values -= 1.0
+        values *= distribution.bound
+    elif isinstance(distribution, xc.Normal):
+        values = generator.standard_normal(shape, dtype=work)
+        values *= distribution.std
+    else:
+        values = _truncated_standard_normal(generator, shape, distribution.cut, work)
+        values *= distribution.scale
+    return values.astype(target, copy=False)
+
+
+def _truncated_standard_normal(
+    generator: np.random.Generator, shape: Sequence[int], cut: float, dtype: np.dtype
+) -> NDArray:
+    """N(0, 1) restricted to [-cut, cut], by redrawing the values that fall outside."""
+    values = generator.standard_normal(shape, dtype=dtype)
+    outside = np.abs(values) > cut
+    while outside.any():
+        values[outside] = generator.standard_normal(int(outside.sum()), dtype=dtype)
+        outside = np.abs(values) > cut
+    return values
+
+
+def initialize(
+    spec: xc.VarianceScaling,
+    shape: Sequence[int],
+    *,
+    layout: xc.Layout = xc.CHANNELS_LAST,
+    dtype: DTypeLike | str = "float32",
+    rng: int | np.random.Generator | None = None,
+) -> NDArray:
+    """A weight of ``shape`` (stored in ``layout``) drawn from ``spec``."""
+    return sample(spec.resolve(shape, layout).distribution, shape, rng=rng, dtype=dtype)
+
+
+def glorot_uniform(
+    shape: Sequence[int],
+    *,
+    gain: float = 1.0,
+    layout: xc.Layout = xc.CHANNELS_LAST,
+    dtype: DTypeLike | str = "float32",
+    rng: int | np.random.Generator | None = None,
+) -> NDArray:
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
+    return initialize(xc.glorot_uniform(gain), shape, layout=layout, dtype=dtype, rng=rng)
+
+
+def glorot_normal(
+    shape: Sequence[int],
+    *,
+    gain: float = 1.0,
+    layout: xc.Layout = xc.CHANNELS_LAST,
+    dtype: DTypeLike | str = "float32",
+    rng: int | np.random.Generator | None = None,
+) -> NDArray:
+    """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated."""
+    return initialize(xc.glorot_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)
+
+
+def glorot_truncated_normal(
+    shape: Sequence[int],
+    *,
+    gain: float = 1.0,
+    layout: xc.Layout = xc.CHANNELS_LAST,
+    dtype: DTypeLike | str = "float32",
+    rng: int | np.random.Generator | None = None,
+) -> NDArray:
+    """Normal cut at +-2 t, t = s / 0.8796..., so the final std is the Glorot std s."""
+    return initialize(xc.glorot_truncated_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)

@@ -1,0 +1,124 @@
+"""The statistics a sample is judged by, each against the spec's exact numbers.
+
+Every check is two-sided with the same false-alarm rate :data:`ALPHA` = 1e-3 when the sampler
+is right, so a run of N independent checks raises a false alarm with probability about N * 1e-3;
+seeds are fixed, so a given run is deterministic.
+
+- mean: |mean(w)| <= z * sqrt(Var[w] / n);
+- variance: |mean(w^2) - Var[w]| <= z * sqrt((E[w^4] - Var[w]^2) / n), the exact sampling error
+  of the second moment (the mean is known to be 0);
+- Kolmogorov-Smirnov: D = sup |F_n - G| against G, the exact CDF of the spec's distribution after
+  rounding to the sample's dtype (a float16 or bfloat16 weight takes only representable values,
+  and G accounts for that); the p-value is ``scipy.stats.kstwo``'s, which is exact for a
+  continuous G and conservative for a discrete one.
+  z = 3.2905 is the two-sided normal quantile for ALPHA.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+import xavier_core as xc
+
+ALPHA = 1e-3
+"""False-alarm rate of every check on a correct sampler."""
+Z_CRITICAL = 3.2905267314919255
+"""Two-sided standard normal quantile for ALPHA: P(|Z| > Z_CRITICAL) = 1e-3."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one sample: what was measured, what the spec says, and the verdict."""
+
+    name: str
+    statistic: float
+    expected: float
+    tolerance: float
+    p_value: float
+    passed: bool
+
+    def describe(self) -> str:
+        verdict = "pass" if self.passed else "FAIL"
+        return (f"{self.name}: got {self.statistic:.6g}, but should be {self.expected:.6g} "
+                f"+- {self.tolerance:.3g} (p={self.p_value:.3g}) [{verdict}]")
+
+
+def _as_float64(sample: NDArray) -> NDArray[np.float64]:
+    return np.asarray(sample).astype(np.float64).ravel()
+
+
+def _two_sided_p(z: float) -> float:
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def check_mean(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
+    """The sample mean against 0, within z standard errors."""
+    values = _as_float64(sample)
+    error = math.sqrt(distribution.variance / values.size)
+    mean = float(values.mean())
+    return CheckResult("mean", mean, 0.0, Z_CRITICAL * error,
+                       _two_sided_p(mean / error) if error else float(mean == 0),
+                       abs(mean) <= Z_CRITICAL * error)
+
+
+def check_variance(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
+    """mean(w^2) against the spec variance, within z exact standard errors."""
+    values = _as_float64(sample)
+    target = distribution.variance
+    error = math.sqrt((distribution.fourth_moment - target**2) / values.size)
+    second = float(np.mean(values * values))
+    p_value = _two_sided_p((second - target) / error) if error else float(second == target)
+    return CheckResult("variance", second, target, Z_CRITICAL * error, p_value,
+                       abs(second - target) <= Z_CRITICAL * error)
+
+
+def check_bounds(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
+    """Every |w| <= the bound rounded to the sample's dtype (rounding is monotone)."""
+    largest = float(np.max(np.abs(_as_float64(sample))))
+    dtype = np.asarray(sample).dtype
+    bound = float(np.asarray(distribution.bound, dtype=np.float64).astype(dtype))
+    return CheckResult("bounds", largest, bound, 0.0, float(largest <= bound), largest <= bound)
+
+
+def _neighbours(values: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The midpoints between each value and its next lower / next higher representable value."""
+    below = np.nextafter(values, np.array(-np.inf, dtype=values.dtype))
+    above = np.nextafter(values, np.array(np.inf, dtype=values.dtype))
+    exact = values.astype(np.float64)
+    return (exact + below.astype(np.float64)) / 2.0, (exact + above.astype(np.float64)) / 2.0
+
+
+def ks_statistic(sample: NDArray, distribution: xc.Distribution) -> float:
+    """D = sup_x |F_n(x) - G(x)|, G the spec CDF rounded to the sample's dtype."""
+    values = np.sort(np.asarray(sample).ravel())
+    distinct, counts = np.unique(values, return_counts=True)
+    n = values.size
+    ecdf_at = np.cumsum(counts) / n
+    ecdf_before = ecdf_at - counts / n
+    low, high = _neighbours(distinct)
+    d_plus = np.max(ecdf_at - distribution.cdf(high))
+    d_minus = np.max(distribution.cdf(low) - ecdf_before)
+    return float(max(d_plus, d_minus, 0.0))
+
+
+def check_ks(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
+    """Kolmogorov-Smirnov against the spec's exact CDF; passes when p >= ALPHA."""
+    from scipy import stats
+
+    n = np.asarray(sample).size
+    statistic = ks_statistic(sample, distribution)
+    p_value = float(stats.kstwo.sf(statistic, n))
+    critical = float(stats.kstwo.isf(ALPHA, n))
+    return CheckResult("ks", statistic, 0.0, critical, p_value, p_value >= ALPHA)
+
+
+def check_sample(sample: NDArray, distribution: xc.Distribution) -> list[CheckResult]:
+    """Bounds, mean, variance and Kolmogorov-Smirnov of one sample."""
+    checks = [check_mean, check_variance, check_ks]
+    if math.isfinite(distribution.bound):
+        checks.insert(0, check_bounds)
+    return [check(sample, distribution) for check in checks]

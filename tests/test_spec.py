@@ -1,0 +1,107 @@
+"""The spec's formulas and the exact numbers its distributions state."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import xavier_core as xc
+
+FANS = xc.Fans(784, 256)
+
+
+@pytest.mark.parametrize("gain", [0.0, 0.5, 1.0, 5.0 / 3, math.sqrt(2.0)])
+def test_glorot_uniform_bound_is_the_paper_formula(gain: float) -> None:
+    got = xc.glorot_uniform(gain).distribution_for(FANS).bound
+    expected = gain * math.sqrt(6.0 / (784 + 256))
+    assert got == pytest.approx(expected, rel=1e-15), f"got {got}, but should be {expected}"
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.0, 5.0 / 3])
+def test_glorot_normal_std_bit_equals_torch_formula(gain: float) -> None:
+    # torch: std = gain * math.sqrt(2.0 / float(fan_in + fan_out)); bound = math.sqrt(3.0) * std
+    std = gain * math.sqrt(2.0 / float(784 + 256))
+    assert xc.glorot_normal(gain).distribution_for(FANS).std == std
+    assert xc.glorot_uniform(gain).distribution_for(FANS).bound == math.sqrt(3.0) * std
+
+
+def test_truncated_normal_final_std_is_the_target() -> None:
+    dist = xc.glorot_truncated_normal().distribution_for(FANS)
+    target = math.sqrt(2.0 / (784 + 256))
+    assert dist.std == pytest.approx(target, rel=1e-15)
+    assert dist.scale == pytest.approx(target / 0.87962566103423978, rel=1e-15)
+    assert dist.bound == pytest.approx(2.0 * dist.scale, rel=1e-15)
+
+
+def test_truncated_std_factor_is_computed_bit_for_bit() -> None:
+    assert xc.truncated_std_factor(2.0) == xc.TRUNCATED_STD_FACTOR == 0.87962566103423978
+
+
+@pytest.mark.parametrize(
+    ("spec", "variance"),
+    [
+        (xc.glorot_uniform(), 2.0 / (784 + 256)),
+        (xc.he("normal"), 2.0 / 784),
+        (xc.lecun("uniform"), 1.0 / 784),
+        (xc.VarianceScaling(1.0, "fan_out", "normal"), 1.0 / 256),
+        (xc.VarianceScaling(1.0, "fan_geo_avg", "normal"), 1.0 / math.sqrt(784 * 256)),
+        (xc.standard_uniform(), 1.0 / (3 * 784)),
+    ],
+    ids=["glorot", "he", "lecun", "fan_out", "fan_geo_avg", "standard"],
+)
+def test_one_code_path_for_the_family(spec: xc.VarianceScaling, variance: float) -> None:
+    got = spec.distribution_for(FANS).variance
+    assert got == pytest.approx(variance, rel=1e-14), f"got {got}, but should be {variance}"
+
+
+def test_standard_init_is_uniform_one_over_sqrt_fan_in() -> None:
+    bound = xc.standard_uniform().distribution_for(FANS).bound
+    assert bound == pytest.approx(1.0 / math.sqrt(784), rel=1e-15)
+
+
+def _numeric_moments(dist: xc.Distribution, lo: float, hi: float) -> tuple[float, float, float]:
+    """Mean, E[w^2], E[w^4] from the CDF alone (midpoint rule on the CDF's increments)."""
+    edges = np.linspace(lo, hi, 400_001)
+    mass = np.diff(dist.cdf(edges))
+    mid = (edges[1:] + edges[:-1]) / 2
+    return float(mass @ mid), float(mass @ mid**2), float(mass @ mid**4)
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [xc.Uniform(0.3), xc.Normal(0.2), xc.TruncatedNormal(0.2), xc.TruncatedNormal(0.2, cut=3.0)],
+    ids=["uniform", "normal", "truncated_normal", "truncated_normal-cut3"],
+)
+def test_stated_moments_agree_with_the_cdf(dist: xc.Distribution) -> None:
+    reach = dist.bound if math.isfinite(dist.bound) else 12 * dist.std
+    mean, second, fourth = _numeric_moments(dist, -reach, reach)
+    assert abs(mean) < 1e-12
+    assert second == pytest.approx(dist.variance, rel=1e-6)
+    assert fourth == pytest.approx(dist.fourth_moment, rel=1e-6)
+    assert dist.cdf(-reach) == pytest.approx(0.0, abs=1e-15)
+    assert dist.cdf(reach) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_resolve_combines_fans_and_distribution() -> None:
+    resolved = xc.glorot_uniform().resolve((64, 16, 3, 3), xc.TORCH)
+    assert resolved.fans == (144, 576)
+    assert resolved.bound == pytest.approx(math.sqrt(6.0 / 720))
+    assert resolved.variance == pytest.approx(2.0 / 720)
+
+
+def test_specs_are_immutable_values() -> None:
+    assert xc.glorot_uniform(2.0) == xc.VarianceScaling(4.0, "fan_avg", "uniform")
+    with pytest.raises(AttributeError):
+        xc.glorot_uniform().scale = 3.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("dtype", "sampled_in"),
+    [("float16", "float32"), ("bfloat16", "float32"), ("float32", "float32"),
+     ("float64", "float64"), (np.float16, "float32"), (np.dtype("float64"), "float64"),
+     ("torch.bfloat16", "float32")],
+)
+def test_sampling_dtype_policy(dtype: object, sampled_in: str) -> None:
+    assert xc.sampling_dtype(dtype) == sampled_in

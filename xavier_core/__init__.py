@@ -1,0 +1,92 @@
+"""xavier_core: Xavier/Glorot initialization as a framework-free spec (numpy at most).
+
+Glorot & Bengio (2010) derive Var[W] = 2 / (fan_in + fan_out). This package defines that once:
+fans for every weight layout (:func:`compute_fans`), gains (:func:`calculate_gain`), the
+variance-scaling family (:class:`VarianceScaling`) and the exact distributions it draws from, each
+able to state its bound, moments and CDF. The adapters turn it into native initializers.
+"""
+
+from xavier_core.distributions import (
+    DISTRIBUTIONS,
+    TRUNCATED_STD_FACTOR,
+    TRUNCATION_CUT,
+    Distribution,
+    DistributionName,
+    Normal,
+    TruncatedNormal,
+    Uniform,
+    truncated_std_factor,
+)
+from xavier_core.dtypes import FLOAT_DTYPES, LOW_PRECISION_DTYPES, dtype_name, sampling_dtype
+from xavier_core.errors import XavierError
+from xavier_core.fans import (
+    CHANNELS_LAST,
+    DEPTHWISE_CHANNELS_LAST,
+    KERAS_TRANSPOSED,
+    TORCH,
+    TORCH_TRANSPOSED,
+    Fans,
+    Layout,
+    compute_fans,
+    global_shape,
+)
+from xavier_core.gain import NONLINEARITIES, calculate_gain, check_gain
+from xavier_core.record import InitRecord, InitReport, render_table
+from xavier_core.spec import (
+    MODES,
+    Mode,
+    ResolvedInit,
+    VarianceScaling,
+    glorot,
+    glorot_normal,
+    glorot_truncated_normal,
+    glorot_uniform,
+    he,
+    lecun,
+    standard_uniform,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CHANNELS_LAST",
+    "DEPTHWISE_CHANNELS_LAST",
+    "DISTRIBUTIONS",
+    "FLOAT_DTYPES",
+    "KERAS_TRANSPOSED",
+    "LOW_PRECISION_DTYPES",
+    "MODES",
+    "NONLINEARITIES",
+    "TORCH",
+    "TORCH_TRANSPOSED",
+    "TRUNCATED_STD_FACTOR",
+    "TRUNCATION_CUT",
+    "Distribution",
+    "DistributionName",
+    "Fans",
+    "InitRecord",
+    "InitReport",
+    "Layout",
+    "Mode",
+    "Normal",
+    "ResolvedInit",
+    "TruncatedNormal",
+    "Uniform",
+    "VarianceScaling",
+    "XavierError",
+    "calculate_gain",
+    "check_gain",
+    "compute_fans",
+    "dtype_name",
+    "global_shape",
+    "glorot",
+    "glorot_normal",
+    "glorot_truncated_normal",
+    "glorot_uniform",
+    "he",
+    "lecun",
+    "render_table",
+    "sampling_dtype",
+    "standard_uniform",
+    "truncated_std_factor",
+]

@@ -1,0 +1,162 @@
+"""The three distributions of the spec, each able to state its exact moments and CDF.
+
+All are centred at 0. ``bound`` is the largest magnitude a sample can have (``inf`` for the
+untruncated normal); ``fourth_moment`` is E[w^4], which the conformance suite needs for the
+sampling error of the variance: Var[sample variance] ~ (E[w^4] - variance^2) / n.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from xavier_core.errors import bad_argument
+
+DistributionName = Literal["uniform", "normal", "truncated_normal"]
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "normal", "truncated_normal")
+
+TRUNCATION_CUT = 2.0
+"""Truncated normals are cut at +-2 standard deviations of the normal before truncation."""
+TRUNCATED_STD_FACTOR = 0.87962566103423978
+"""std of N(0, 1) cut at +-2, the constant Keras and JAX hard-code; :func:`truncated_std_factor`
+computes it (bit for bit) for any cut."""
+
+_erfc = np.frompyfunc(math.erfc, 1, 1)
+
+
+def standard_normal_cdf(x: ArrayLike) -> NDArray[np.float64]:
+    """Phi(x) = erfc(-x / sqrt 2) / 2, elementwise, in float64 (accurate in the lower tail)."""
+    z = np.asarray(x, dtype=np.float64) / -math.sqrt(2.0)
+    return 0.5 * np.asarray(_erfc(z), dtype=np.float64)
+
+
+def standard_normal_pdf(x: float) -> float:
+    """phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _mass_within(cut: float) -> float:
+    """P(|Z| <= cut) for Z ~ N(0, 1)."""
+    return math.erf(cut / math.sqrt(2.0))
+
+
+def truncated_std_factor(cut: float = TRUNCATION_CUT) -> float:
+    """std of N(0, 1) truncated to [-cut, cut]: sqrt(1 - 2 cut phi(cut) / P(|Z| <= cut))."""
+    return math.sqrt(1.0 - 2.0 * cut * standard_normal_pdf(cut) / _mass_within(cut))
+
+
+def _check_scale(value: float, name: str) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise bad_argument(name, value, "a finite number >= 0")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """U(-bound, bound): variance bound^2 / 3, E[w^4] = bound^4 / 5."""
+
+    bound: float
+    name: ClassVar[str] = "uniform"
+    mean: ClassVar[float] = 0.0
+
+    def __post_init__(self) -> None:
+        _check_scale(self.bound, "bound")
+
+    @property
+    def variance(self) -> float:
+        return self.bound**2 / 3.0
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.variance)
+
+    @property
+    def fourth_moment(self) -> float:
+        return self.bound**4 / 5.0
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """P(w <= x)."""
+        values = np.asarray(x, dtype=np.float64)
+        return np.clip((values + self.bound) / (2.0 * self.bound), 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Normal:
+    """N(0, std^2), untruncated: unbounded, E[w^4] = 3 std^4."""
+
+    std: float
+    name: ClassVar[str] = "normal"
+    mean: ClassVar[float] = 0.0
+    bound: ClassVar[float] = math.inf
+
+    def __post_init__(self) -> None:
+        _check_scale(self.std, "std")
+
+    @property
+    def variance(self) -> float:
+        return self.std**2
+
+    @property
+    def fourth_moment(self) -> float:
+        return 3.0 * self.std**4
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """P(w <= x) = Phi(x / std)."""
+        return standard_normal_cdf(np.asarray(x, dtype=np.float64) / self.std)
+
+
+@dataclass(frozen=True)
+class TruncatedNormal:
+    """N(0, t^2) cut at +-cut*t, with t chosen so that the final std is ``std``.
+
+    With the default cut of 2, t = std / 0.87962566103423978. For a standard normal truncated to
+    [-c, c] with mass m = P(|Z| <= c): E[Z^2] = 1 - 2 c phi(c) / m and
+    E[Z^4] = 3 - (2 c^3 + 6 c) phi(c) / m.
+    """
+
+    std: float
+    cut: float = TRUNCATION_CUT
+    name: ClassVar[str] = "truncated_normal"
+    mean: ClassVar[float] = 0.0
+
+    def __post_init__(self) -> None:
+        _check_scale(self.std, "std")
+        if not math.isfinite(self.cut) or self.cut <= 0:
+            raise bad_argument("cut", self.cut, "a finite number > 0")
+
+    @property
+    def std_factor(self) -> float:
+        """std of the unit normal truncated at +-cut (0.8796... for the default cut of 2)."""
+        return truncated_std_factor(self.cut)
+
+    @property
+    def scale(self) -> float:
+        """t: the std of the normal before truncation."""
+        return self.std / self.std_factor
+
+    @property
+    def bound(self) -> float:
+        return self.cut * self.scale
+
+    @property
+    def variance(self) -> float:
+        return self.std**2
+
+    @property
+    def fourth_moment(self) -> float:
+        c = self.cut
+        unit = 3.0 - (2.0 * c**3 + 6.0 * c) * standard_normal_pdf(c) / _mass_within(c)
+        return unit * self.scale**4
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """P(w <= x) = (Phi(x / t) - Phi(-cut)) / P(|Z| <= cut), clipped to [0, 1]."""
+        z = np.clip(np.asarray(x, dtype=np.float64) / self.scale, -self.cut, self.cut)
+        low = 0.5 * (1.0 - _mass_within(self.cut))
+        return np.clip((standard_normal_cdf(z) - low) / _mass_within(self.cut), 0.0, 1.0)
+
+
+Distribution = Uniform | Normal | TruncatedNormal

@@ -1,0 +1,205 @@
+"""Fans: how many units feed one output unit (fan_in) and how many one input unit feeds (fan_out).
+
+For a weight of any rank, the axes are named explicitly, as in ``jax.nn.initializers``:
+``in_axis`` and ``out_axis`` hold the input and output features, ``batch_axis`` holds independent
+copies (depthwise channels, stacked layers), and every other axis is the receptive field
+(the kernel's spatial axes)::
+
+    fan_in  = prod(shape[in_axis])  * receptive_field / (groups if grouped_axis == "in")
+    fan_out = prod(shape[out_axis]) * receptive_field / (groups if grouped_axis == "out") / blocks
+
+``groups`` describes a grouped convolution (a block-diagonal dense map): one of the two feature
+axes holds every group's channels, the other only one group's (torch Conv2d stores
+``(out, in/groups, kh, kw)``, so ``grouped_axis="out"``; ConvTranspose2d stores
+``(in, out/groups, kh, kw)``, so ``grouped_axis="in"``). ``blocks`` describes independent
+weights packed side by side along the out axis (q/k/v of attention, the gates of an LSTM).
+``shards`` turns a local shard's shape into the global shape the fans belong to.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, NamedTuple
+
+from xavier_core.errors import XavierError, bad_argument
+
+Axes = int | Sequence[int]
+GroupedAxis = Literal["out", "in"]
+
+
+class Fans(NamedTuple):
+    """The two fans of a weight, as exact integers."""
+
+    fan_in: int
+    fan_out: int
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_shape(shape: Sequence[int], name: str = "shape") -> tuple[int, ...]:
+    """Return ``shape`` as a tuple of positive ints, or raise :class:`XavierError`."""
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
+        raise bad_argument(name, shape, "a sequence of positive integers")
+    if not all(_is_int(d) and d > 0 for d in shape):
+        raise bad_argument(name, tuple(shape), "a sequence of positive integers (no zero, "
+                           "negative, bool or float dimensions)")
+    return tuple(int(d) for d in shape)
+
+
+def normalize_axes(axes: Axes, rank: int, name: str) -> tuple[int, ...]:
+    """Return ``axes`` as sorted non-negative ints for an array of ``rank``, or raise."""
+    as_tuple = (axes,) if _is_int(axes) else axes
+    if isinstance(as_tuple, (str, bytes)) or not isinstance(as_tuple, Sequence) or not all(
+        _is_int(a) for a in as_tuple
+    ):
+        raise bad_argument(name, axes, "an int or a sequence of ints")
+    normalized = []
+    for axis in as_tuple:
+        if not -rank <= axis < rank:
+            hint = "rank 0/1 weights need explicit axes, e.g. in_axis=(), out_axis=0"
+            raise bad_argument(name, axes, f"axes in [-{rank}, {rank}) for a weight of rank {rank}",
+                               hint if rank < 2 else "")
+        normalized.append(axis % rank)
+    if len(set(normalized)) != len(normalized):
+        raise bad_argument(name, axes, "distinct axes")
+    return tuple(sorted(normalized))
+
+
+def _check_count(value: object, name: str) -> int:
+    if not _is_int(value) or value < 1:  # type: ignore[operator]
+        raise bad_argument(name, value, "a positive integer")
+    return int(value)  # type: ignore[arg-type]
+
+
+def _divide(size: int, divisor: int, what: str, name: str) -> int:
+    if size % divisor:
+        raise bad_argument(name, divisor, f"a divisor of the {what} size {size}")
+    return size // divisor
+
+
+def global_shape(shape: Sequence[int], shards: Sequence[int]) -> tuple[int, ...]:
+    """The global shape of a weight whose local shard has ``shape``, split ``shards[i]`` ways on
+    axis ``i`` (``shards=(1, 8)``: the second axis is split over 8 devices)."""
+    local = check_shape(shape)
+    if isinstance(shards, (str, bytes)) or not isinstance(shards, Sequence) or len(shards) != len(
+        local
+    ):
+        raise bad_argument("shards", shards, f"one positive integer per axis of shape {local}")
+    counts = [_check_count(s, "shards") for s in shards]
+    return tuple(d * s for d, s in zip(local, counts, strict=True))
+
+
+def compute_fans(
+    shape: Sequence[int],
+    *,
+    in_axis: Axes = -2,
+    out_axis: Axes = -1,
+    batch_axis: Axes = (),
+    groups: int = 1,
+    grouped_axis: GroupedAxis = "out",
+    blocks: int = 1,
+    shards: Sequence[int] | None = None,
+) -> Fans:
+    """Fans of a weight of ``shape`` whose layout the other arguments describe.
+
+    Args:
+      shape: the weight's shape (the local shard's shape when ``shards`` is given).
+      in_axis, out_axis, batch_axis: int or sequence of ints; the defaults are the
+        channels-last layout of Keras and JAX, ``(..., in, out)``.
+      groups: number of groups of a grouped convolution (1: dense).
+      grouped_axis: which feature axis holds all groups' channels, ``"out"`` or ``"in"``.
+      blocks: number of independent weights packed along the out axis.
+      shards: per-axis shard counts; fans are then those of the global shape.
+
+    Returns:
+      ``Fans(fan_in, fan_out)``.
+
+    Raises:
+      XavierError: a bad shape, axes out of range or overlapping, or a group or block count that
+        does not divide its axis.
+
+    Example:
+      >>> compute_fans((64, 16, 3, 3), in_axis=1, out_axis=0)   # torch Conv2d 16->64, k3
+      Fans(fan_in=144, fan_out=576)
+    """
+    full = global_shape(shape, shards) if shards is not None else check_shape(shape)
+    rank = len(full)
+    ins = normalize_axes(in_axis, rank, "in_axis")
+    outs = normalize_axes(out_axis, rank, "out_axis")
+    batches = normalize_axes(batch_axis, rank, "batch_axis")
+    given = {"in_axis": (in_axis, ins), "out_axis": (out_axis, outs),
+             "batch_axis": (batch_axis, batches)}
+    for first, second in itertools.combinations(given, 2):
+        if set(given[first][1]) & set(given[second][1]):
+            raise XavierError(
+                f"{first} and {second} must not share an axis, got {first}={given[first][0]!r}, "
+                f"{second}={given[second][0]!r} for shape {full}"
+            )
+    groups = _check_count(groups, "groups")
+    blocks = _check_count(blocks, "blocks")
+    if grouped_axis not in ("out", "in"):
+        raise bad_argument("grouped_axis", grouped_axis, "'out' or 'in'")
+
+    in_size = math.prod(full[a] for a in ins)
+    out_size = math.prod(full[a] for a in outs)
+    receptive_field = math.prod(d for a, d in enumerate(full) if a not in ins + outs + batches)
+    if grouped_axis == "in":
+        in_size = _divide(in_size, groups, "in-axis", "groups")
+    else:
+        out_size = _divide(out_size, groups, "out-axis", "groups")
+    out_size = _divide(out_size, blocks, "out-axis (per group)", "blocks")
+    return Fans(in_size * receptive_field, out_size * receptive_field)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A weight layout: the keyword arguments of :func:`compute_fans`, named once per layer type.
+
+    Example:
+      >>> TORCH.fans((64, 784))
+      Fans(fan_in=784, fan_out=64)
+    """
+
+    in_axis: Axes = -2
+    out_axis: Axes = -1
+    batch_axis: Axes = ()
+    groups: int = 1
+    grouped_axis: GroupedAxis = "out"
+    blocks: int = 1
+
+    def fans(self, shape: Sequence[int], shards: Sequence[int] | None = None) -> Fans:
+        """:func:`compute_fans` of ``shape`` with this layout."""
+        return compute_fans(
+            shape,
+            in_axis=self.in_axis,
+            out_axis=self.out_axis,
+            batch_axis=self.batch_axis,
+            groups=self.groups,
+            grouped_axis=self.grouped_axis,
+            blocks=self.blocks,
+            shards=shards,
+        )
+
+    def with_(self, **changes: object) -> Layout:
+        """A copy with some fields changed: ``TORCH.with_(groups=4)``."""
+        fields = {**self.__dict__, **changes}
+        return Layout(**fields)  # type: ignore[arg-type]
+
+
+CHANNELS_LAST = Layout(in_axis=-2, out_axis=-1)
+"""Keras, Flax and JAX Dense/Conv kernels: ``(..., in, out)``; also numpy's default here."""
+TORCH = Layout(in_axis=1, out_axis=0)
+"""torch Linear and ConvNd weights: ``(out, in/groups, *kernel)``."""
+TORCH_TRANSPOSED = Layout(in_axis=0, out_axis=1, grouped_axis="in")
+"""torch ConvTransposeNd weights: ``(in, out/groups, *kernel)``."""
+KERAS_TRANSPOSED = Layout(in_axis=-1, out_axis=-2)
+"""Keras ConvNDTranspose kernels: ``(*kernel, out, in)``."""
+DEPTHWISE_CHANNELS_LAST = Layout(in_axis=(), out_axis=-1, batch_axis=-2)
+"""Keras DepthwiseConv2D kernels ``(*kernel, channels, multiplier)``: each channel is its own
+group with one input, so the channel axis is a batch axis."""
