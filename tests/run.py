@@ -19,8 +19,11 @@ from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
+# A group is one pytest process: its paths and the environment it needs.
 GROUPS: dict[str, tuple[list[str], dict[str, str]]] = {
-    "core": ([str(TESTS), f"--ignore={TESTS / 'keras'}"], {}),
+    "core": ([str(TESTS), f"--ignore={TESTS / 'keras'}", f"--ignore={TESTS / 'jax'}"], {}),
+    # 8 host devices for the sharding tests; XLA reads the flag once, at backend start.
+    "jax": ([str(TESTS / "jax")], {"XLA_FLAGS": "--xla_force_host_platform_device_count=8"}),
     **{
         f"keras-{backend}": ([str(TESTS / "keras")], {"KERAS_BACKEND": backend})
         for backend in KERAS_BACKENDS
