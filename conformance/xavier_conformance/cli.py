@@ -1,47 +1,62 @@
-"""``xavier-conformance``: check that the installed samplers draw the spec's distribution.
+"""``xavier-conformance``: does every backend on this machine draw exactly the spec's distribution?
 
-For now it checks the numpy reference adapter; the framework backends join as they land.
+Runs the conformance suite once per backend, each in its own pytest process, prints a report
+(headline first: failures and checks whose verdict differs between backends) and exits non-zero
+when anything fails.
+
+    xavier-conformance                                # every installed backend, on the CPU
+    xavier-conformance --backends torch,keras-jax     # only these (each must be installed)
+    xavier-conformance --json results.json            # the same results, machine-readable
+
+Backends: numpy, torch, jax, keras-tensorflow, keras-jax, keras-torch (or XAVIER_BACKENDS);
+devices: cpu (default), cuda/gpu (or XAVIER_DEVICES).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
 
 import xavier_core as xc
-from xavier_adapters import numpy as xnp
-from xavier_conformance import stats
+from xavier_conformance import report, runner
 
-CASES = {
-    "dense (784, 256)": ((784, 256), xc.CHANNELS_LAST),
-    "conv2d (3, 3, 64, 128)": ((3, 3, 64, 128), xc.CHANNELS_LAST),
-}
-SPECS = {
-    "uniform": xc.glorot_uniform(),
-    "normal": xc.glorot_normal(),
-    "truncated_normal": xc.glorot_truncated_normal(),
-}
+
+def _split(text: str | None) -> list[str] | None:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="xavier-conformance", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default=os.environ.get("XAVIER_BACKENDS"),
+                        help="comma-separated backends (default: every installed one)")
+    parser.add_argument("--devices", default=os.environ.get("XAVIER_DEVICES", "cpu"),
+                        help="comma-separated devices (default: cpu)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--json", type=Path, default=None, help="also write results to PATH")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="xavier-conformance", description=__doc__)
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    args = parser.parse_args(argv)
-    rows, failed = [], 0
-    for case, (shape, layout) in CASES.items():
-        for spec_name, spec in SPECS.items():
-            for dtype in ("float32", "float64", "bfloat16"):
-                sample = xnp.initialize(spec, shape, layout=layout, dtype=dtype, rng=args.seed)
-                distribution = spec.resolve(shape, layout).distribution
-                for result in stats.check_sample(sample, distribution):
-                    failed += not result.passed
-                    rows.append(("numpy", case, spec_name, dtype, result.name,
-                                 f"{result.statistic:.4g}", f"{result.p_value:.3g}",
-                                 "pass" if result.passed else "FAIL"))
-    header = ("backend", "layout", "distribution", "dtype", "check", "statistic", "p", "verdict")
-    print(xc.render_table(header, rows))
-    print(f"\n{len(rows) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    args = parse_args(argv)
+    try:
+        chosen, notes = runner.choose_backends(_split(args.backends))
+    except xc.XavierError as error:
+        print(f"xavier-conformance: error: {error}", file=sys.stderr)
+        return 2
+    payloads = []
+    for backend in chosen:
+        for device in _split(args.devices) or ["cpu"]:
+            print(f"running {backend.name} on {device} ...", file=sys.stderr, flush=True)
+            payloads.append(runner.run_backend(backend, device, args.seed, args.verbose))
+    print(report.render(payloads, notes))
+    if args.json:
+        args.json.write_text(json.dumps({"backends": payloads, "notes": notes}, indent=1))
+    return 1 if any(report.failed(p) for p in payloads) or not payloads else 0
 
 
 if __name__ == "__main__":

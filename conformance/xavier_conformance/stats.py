@@ -7,6 +7,8 @@ seeds are fixed, so a given run is deterministic.
 - mean: |mean(w)| <= z * sqrt(Var[w] / n);
 - variance: |mean(w^2) - Var[w]| <= z * sqrt((E[w^4] - Var[w]^2) / n), the exact sampling error
   of the second moment (the mean is known to be 0);
+- bounds: every |w| <= the bound rounded to the sample's dtype (no false alarms); reach: the largest
+  |w| >= the x with P(max |w| < x) = ALPHA, so the extremes are reached (bounded laws only);
 - Kolmogorov-Smirnov: D = sup |F_n - G| against G, the exact CDF of the spec's distribution after
   rounding to the sample's dtype (a float16 or bfloat16 weight takes only representable values,
   and G accounts for that); the p-value is ``scipy.stats.kstwo``'s, which is exact for a
@@ -84,6 +86,35 @@ def check_bounds(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
     return CheckResult("bounds", largest, bound, 0.0, float(largest <= bound), largest <= bound)
 
 
+def reach_threshold(distribution: xc.Distribution, n: int) -> float:
+    """x with P(max of n |w| < x) = ALPHA: a correct sampler's largest |w| passes it but for
+    a false-alarm rate of ALPHA. Found by bisection on the spec's CDF."""
+    tail = -math.expm1(math.log(ALPHA) / n)  # P(|w| > x) such that (1 - tail)^n = ALPHA
+    low, high = 0.0, distribution.bound
+    for _ in range(200):
+        middle = (low + high) / 2
+        beyond = 2.0 * float(distribution.cdf(-middle))  # symmetric: P(|w| > middle)
+        low, high = (middle, high) if beyond > tail else (low, middle)
+    return low
+
+
+def check_reach(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
+    """The largest |w| comes near the bound, as a sample of this size must (bounded laws).
+
+    p = P(max of n |w| < m) = (1 - P(|w| > m))^n, with m the largest value that rounds to the
+    observed maximum in the sample's dtype; passes when p >= ALPHA.
+    """
+    values = np.asarray(sample)
+    magnitudes = np.abs(values.ravel())
+    largest = magnitudes.max(keepdims=True)
+    _, upper = _neighbours(largest)
+    beyond = min(1.0, 2.0 * float(distribution.cdf(-upper[0])))  # P(|w| > m), symmetric law
+    p_value = math.exp(values.size * math.log1p(-beyond)) if beyond < 1.0 else 0.0
+    tolerance = distribution.bound - reach_threshold(distribution, values.size)
+    return CheckResult("reach", float(largest[0]), distribution.bound, tolerance, p_value,
+                       p_value >= ALPHA)
+
+
 def _neighbours(values: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """The midpoints between each value and its next lower / next higher representable value."""
     below = np.nextafter(values, np.array(-np.inf, dtype=values.dtype))
@@ -117,8 +148,8 @@ def check_ks(sample: NDArray, distribution: xc.Distribution) -> CheckResult:
 
 
 def check_sample(sample: NDArray, distribution: xc.Distribution) -> list[CheckResult]:
-    """Bounds, mean, variance and Kolmogorov-Smirnov of one sample."""
+    """Bounds and reach (bounded laws), mean, variance and Kolmogorov-Smirnov of one sample."""
     checks = [check_mean, check_variance, check_ks]
     if math.isfinite(distribution.bound):
-        checks.insert(0, check_bounds)
+        checks[:0] = [check_bounds, check_reach]
     return [check(sample, distribution) for check in checks]

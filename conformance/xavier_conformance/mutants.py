@@ -1,0 +1,110 @@
+"""Deliberately wrong initializers: the suite must catch every one of them.
+
+Each mutant is a plausible bug, seen in the wild or one typo away, drawn with the numpy
+reference sampler and judged against the CORRECT spec for its case. A suite that lets one pass
+has no teeth for that bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import xavier_core as xc
+from xavier_adapters import numpy as xnp
+
+Draw = Callable[[np.random.Generator], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong sampler for one weight, and the spec it claims to implement."""
+
+    name: str
+    bug: str
+    spec: xc.VarianceScaling
+    shape: tuple[int, ...]
+    layout: xc.Layout
+    draw: Draw
+    shards: tuple[int, ...] | None = None
+
+    @property
+    def truth(self) -> xc.Distribution:
+        """The distribution the spec demands for this weight."""
+        return self.spec.resolve(self.shape, self.layout, shards=self.shards).distribution
+
+
+DENSE = (784, 128)
+TORCH_CONV = (64, 16, 3, 3)
+TORCH_GROUPED = (64, 8, 3, 3)
+TORCH_LSTM = (128, 16)
+LOCAL_SHARD = (784, 16)
+
+
+def _drawing(distribution: xc.Distribution, shape: tuple[int, ...], dtype: str = "float32") -> Draw:
+    return lambda rng: xnp.sample(distribution, shape, rng=rng, dtype=dtype)
+
+
+def _wrong_fans(spec: xc.VarianceScaling, fans: xc.Fans, shape: tuple[int, ...]) -> Draw:
+    return _drawing(spec.distribution_for(fans), shape)
+
+
+def _bf16_sampled_in_bf16(bound: float, shape: tuple[int, ...]) -> Draw:
+    # jax.random.uniform in bfloat16 fills 7 mantissa bits: 128 levels in [0, 1).
+    def draw(rng: np.random.Generator) -> np.ndarray:
+        levels = rng.integers(0, 128, size=shape) / 128.0
+        return (levels * 2.0 * bound - bound).astype(xnp.numpy_dtype("bfloat16"))
+
+    return draw
+
+
+def _shifted(distribution: xc.Distribution, shape: tuple[int, ...], by: float) -> Draw:
+    return lambda rng: xnp.sample(distribution, shape, rng=rng) + np.float32(by)
+
+
+def build_mutants() -> list[Mutant]:
+    """The catalogue: every entry must fail at least one check of :func:`stats.check_sample`."""
+    uniform, normal, truncated = xc.glorot_uniform(), xc.glorot_normal(), xc.glorot_truncated_normal()
+    dense_fans = xc.CHANNELS_LAST.fans(DENSE)
+    s = normal.std(dense_fans)
+    a = uniform.distribution_for(dense_fans).bound
+    wide = (1024, 1024)
+    wide_bound = uniform.resolve(wide).bound
+    he_normal = xc.he("normal")
+    cl = xc.CHANNELS_LAST
+    return [
+        Mutant("variance-off-5pct", "std computed for 1.05x the variance", normal, DENSE, cl,
+               _drawing(xc.Normal(s * 1.05**0.5), DENSE)),
+        Mutant("bound-off-3pct", "uniform bound 3% short", uniform, DENSE, cl,
+               _drawing(xc.Uniform(a * 0.97), DENSE)),
+        Mutant("truncation-correction-missing", "truncated normal without the /0.8796 rescale",
+               truncated, DENSE, cl, _drawing(xc.TruncatedNormal(s * xc.TRUNCATED_STD_FACTOR),
+                                              DENSE)),
+        Mutant("receptive-field-ignored", "conv fans without the 3x3 kernel", uniform,
+               TORCH_CONV, xc.TORCH, _wrong_fans(uniform, xc.Fans(16, 64), TORCH_CONV)),
+        Mutant("fans-swapped-under-fan-in", "He (fan_in) reading fan_out", he_normal, DENSE, cl,
+               _wrong_fans(he_normal, xc.Fans(dense_fans.fan_out, dense_fans.fan_in), DENSE)),
+        Mutant("groups-ignored", "grouped conv treated as dense (groups=4)", uniform,
+               TORCH_GROUPED, xc.TORCH.with_(groups=4),
+               _wrong_fans(uniform, xc.TORCH.fans(TORCH_GROUPED), TORCH_GROUPED)),
+        Mutant("packed-blocks-ignored", "LSTM gates as one (4H, in) weight", uniform,
+               TORCH_LSTM, xc.TORCH.with_(blocks=4),
+               _wrong_fans(uniform, xc.TORCH.fans(TORCH_LSTM), TORCH_LSTM)),
+        Mutant("bf16-sampled-in-bf16", "uniform drawn with bfloat16's 128 levels", uniform,
+               wide, cl, _bf16_sampled_in_bf16(wide_bound, wide)),
+        Mutant("shard-local-fans", "fans of the local shard (1/8 of the out axis)", uniform,
+               LOCAL_SHARD, cl, _wrong_fans(uniform, cl.fans(LOCAL_SHARD), LOCAL_SHARD),
+               shards=(1, 8)),
+        Mutant("mean-shifted-0.1std", "every value offset by 0.1 std", normal, DENSE, cl,
+               _shifted(xc.Normal(s), DENSE, 0.1 * s)),
+        Mutant("normal-where-uniform-named", "right variance, wrong law", uniform, DENSE, cl,
+               _drawing(xc.Normal(a / 3**0.5), DENSE)),
+        Mutant("truncation-at-3std", "truncated at 3 std (variance still right)", truncated,
+               DENSE, cl, _drawing(xc.TruncatedNormal(s, cut=3.0), DENSE)),
+        Mutant("truncated-where-normal-named", "Keras' silent 'normal' -> truncated", normal,
+               DENSE, cl, _drawing(xc.TruncatedNormal(s), DENSE)),
+        Mutant("gain-ignored", "tanh gain 5/3 dropped", xc.glorot_uniform(5.0 / 3), DENSE, cl,
+               _drawing(xc.Uniform(a), DENSE)),
+    ]

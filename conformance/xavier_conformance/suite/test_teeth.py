@@ -1,0 +1,54 @@
+"""The suite has teeth and is calibrated: run once, in the numpy backend's process.
+
+Teeth: every deliberately wrong initializer of :mod:`xavier_conformance.mutants` fails at least
+one check. Calibration: the correct numpy reference, over 200 seeds, fails no more often than the
+documented false-alarm rate allows, and its KS p-values are uniform.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as scipy_stats
+
+import xavier_core as xc
+from xavier_adapters import numpy as xnp
+from xavier_conformance import mutants, stats
+
+MUTANTS = mutants.build_mutants()
+CALIBRATION_SEEDS = 200
+CALIBRATION_SHAPE = (96, 64)
+SURPRISE = 1e-4
+"""A calibration run fails only if its false alarms would have probability < 1e-4 when the
+checks are exactly calibrated."""
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_mutant_is_caught(mutant: mutants.Mutant, record) -> None:  # type: ignore[no-untyped-def]
+    results = stats.check_sample(mutant.draw(np.random.default_rng(0)), mutant.truth)
+    record(f"mutant-{mutant.name}", results)
+    caught = [r.name for r in results if not r.passed]
+    assert caught, f"mutant {mutant.name} ({mutant.bug}) passed every check"
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("spec_name", ["uniform", "normal", "truncated_normal"])
+def test_reference_false_alarm_rate(spec_name: str, record) -> None:  # type: ignore[no-untyped-def]
+    spec = xc.glorot(spec_name)
+    truth = spec.resolve(CALIBRATION_SHAPE).distribution
+    runs = [stats.check_sample(xnp.initialize(spec, CALIBRATION_SHAPE, rng=seed), truth)
+            for seed in range(CALIBRATION_SEEDS)]
+    checks = [r for run in runs for r in run if r.name != "bounds"]  # bounds never false-alarm
+    alarms = sum(not r.passed for r in checks)
+    allowed = int(scipy_stats.binom.isf(SURPRISE, len(checks), stats.ALPHA))
+    assert all(r.passed for run in runs for r in run if r.name == "bounds")
+    assert alarms <= allowed, (f"got {alarms} false alarms in {len(checks)} checks, but should "
+                               f"be <= {allowed} at rate {stats.ALPHA}")
+    ks_p = np.array([r.p_value for run in runs for r in run if r.name == "ks"])
+    uniformity = scipy_stats.kstest(ks_p, "uniform")
+    record(f"calibration-{spec_name}", [stats.CheckResult(
+        "ks-p-uniformity", float(uniformity.statistic), 0.0, 0.0, float(uniformity.pvalue),
+        bool(uniformity.pvalue >= stats.ALPHA))])
+    assert uniformity.pvalue >= stats.ALPHA, (
+        f"got KS p-values far from uniform (p={uniformity.pvalue:.3g}) [{spec_name}]")
