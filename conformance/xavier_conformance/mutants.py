@@ -66,7 +66,8 @@ def _shifted(distribution: xc.Distribution, shape: tuple[int, ...], by: float) -
 
 def build_mutants() -> list[Mutant]:
     """The catalogue: every entry must fail at least one check of :func:`stats.check_sample`."""
-    uniform, normal, truncated = xc.glorot_uniform(), xc.glorot_normal(), xc.glorot_truncated_normal()
+    uniform, normal = xc.glorot_uniform(), xc.glorot_normal()
+    truncated = xc.glorot_truncated_normal()
     dense_fans = xc.CHANNELS_LAST.fans(DENSE)
     s = normal.std(dense_fans)
     a = uniform.distribution_for(dense_fans).bound
