@@ -28,7 +28,7 @@ def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
     if name == "bfloat16":
         from xavier_adapters._require import require
 
-        return np.dtype(require("ml_dtypes", "dev").bfloat16)
+        return np.dtype(require("ml_dtypes", "conformance").bfloat16)
     return np.dtype(name)
 
 
