@@ -143,6 +143,20 @@ class TruncatedNormal:
         return self.cut * self.scale
 
     @property
+    def erfinv_limit(self) -> float:
+        """m = erf(cut / sqrt 2) = P(|Z| <= cut), for inverse-CDF sampling.
+
+        With u ~ U(-m, m), ``erfinv_scale * erfinv(u)`` is N(0, t^2) cut at +-cut*t: this
+        distribution exactly, in one pass and with no rejection.
+        """
+        return _mass_within(self.cut)
+
+    @property
+    def erfinv_scale(self) -> float:
+        """sqrt(2) * t, the factor that turns erfinv(u) into a sample (see :attr:`erfinv_limit`)."""
+        return math.sqrt(2.0) * self.scale
+
+    @property
     def variance(self) -> float:
         return self.std**2
 
