@@ -1,0 +1,60 @@
+"""xavier_adapters.torch: the xavier_core spec as native PyTorch initializers.
+
+Two levels, both in place, under ``no_grad``, on each tensor's own device, drawn with torch's
+own sampler (so ``generator=`` and ``torch.manual_seed`` work as in ``torch.nn.init``):
+
+- bare tensors: :func:`xavier_uniform_`, :func:`xavier_normal_` (drop-ins for
+  ``torch.nn.init``, the same values for float32 under the same seed),
+  :func:`xavier_trunc_normal_` and the general :func:`variance_scaling_` they are built on;
+  a bare tensor follows torch's ``(out, in, *kernel)`` convention unless ``fans=`` or
+  ``layout=`` says otherwise;
+- models: :func:`init_model`, with each layer type's own fans (grouped convolutions per group,
+  attention in_proj per q/k/v block, recurrent weights per gate, ...), returning a report that
+  prints as a table.
+
+Example:
+  >>> import torch
+  >>> from torch import nn
+  >>> from xavier_adapters import torch as xt
+  >>> w = xt.xavier_uniform_(torch.empty(64, 784), generator=torch.Generator().manual_seed(0))
+  >>> with torch.device("meta"):
+  ...     model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+  >>> model = model.to_empty(device="cpu")
+  >>> report = xt.init_model(model, gain={"0": "relu"})
+  >>> report["0.weight"].fans
+  Fans(fan_in=784, fan_out=64)
+"""
+
+from xavier_adapters._require import require
+
+require("torch", "torch")  # a missing torch fails here, with the pip command that installs it
+
+from xavier_adapters.torch.layers import BILINEAR, EMBEDDING, plan_parameters  # noqa: E402
+from xavier_adapters.torch.model import init_model  # noqa: E402
+from xavier_adapters.torch.sampling import (  # noqa: E402
+    TORCH_RANK_MESSAGE,
+    fill_,
+    resolve,
+    sample,
+    torch_dtype,
+    variance_scaling_,
+    xavier_normal_,
+    xavier_trunc_normal_,
+    xavier_uniform_,
+)
+
+__all__ = [
+    "BILINEAR",
+    "EMBEDDING",
+    "TORCH_RANK_MESSAGE",
+    "fill_",
+    "init_model",
+    "plan_parameters",
+    "resolve",
+    "sample",
+    "torch_dtype",
+    "variance_scaling_",
+    "xavier_normal_",
+    "xavier_trunc_normal_",
+    "xavier_uniform_",
+]
