@@ -1,7 +1,7 @@
 """The numpy reference sampler draws exactly the spec's distribution.
 
 Each sample passes the bounds, mean, variance and Kolmogorov-Smirnov checks of
-xavier_conformance.stats, each with false-alarm rate 1e-3; seeds are fixed.
+xavier_conformance.stats, each with false-alarm rate 1e-6; seeds are fixed.
 """
 
 from __future__ import annotations

@@ -48,3 +48,9 @@ def test_mean_check_catches_a_shift() -> None:
     dist = xc.Uniform(0.1)
     sample = np.random.default_rng(3).uniform(-0.1, 0.1, 100_000) + 0.01 * dist.std
     assert not stats.check_mean(sample + 0.1 * dist.std, dist).passed
+
+
+def test_z_critical_is_the_quantile_of_alpha() -> None:
+    expected = scipy_stats.norm.isf(stats.ALPHA / 2)
+    got = stats.Z_CRITICAL
+    assert abs(got - expected) < 1e-12, f"got {got}, but should be {expected}"

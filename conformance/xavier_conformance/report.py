@@ -78,8 +78,8 @@ def render(payloads: list[dict], notes: list[str]) -> str:
     lines += [summary_table(payloads), ""]
     lines += [f"note: {note}" for note in notes]
     lines.append("checks: bounds (|w| <= bound in the weight's dtype), reach (extremes reached), "
-                 "mean and variance (z = 3.29, exact 4th moment), ks (exact CDF rounded to the "
-                 "dtype); each with false-alarm rate 1e-3 and fixed seeds.")
+                 "mean and variance (z = 4.89, exact 4th moment), ks (exact CDF rounded to the "
+                 "dtype); each with false-alarm rate 1e-6 and fixed seeds.")
     verdict = "FAIL" if any(failed(p) for p in payloads) else "PASS"
     lines.append(f"overall: {verdict}")
     return "\n".join(lines)
