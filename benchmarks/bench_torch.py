@@ -9,9 +9,10 @@ own tensor and a generator seeded alike. (4096, 4096) weights against torch.nn.i
 xavier_uniform_ / xavier_normal_ / trunc_normal_; init_model on a ~106M-parameter transformer
 against a loop of torch's own functions over the same parameters.
 
-Memory: each variant runs in a fresh subprocess that reads its RSS high-water mark
-(getrusage ru_maxrss) before and after the init; the difference is the peak extra memory the init
-needed. The model variants build on the meta device, then to_empty(device="cpu"), then init.
+Memory: each variant runs in a fresh subprocess that reads its RSS high-water mark (VmHWM)
+before and after the init; the difference is the peak memory the init needed. The model variants
+build on the meta device, then to_empty(device="cpu"), then init, so their peak is the model
+itself plus anything more.
 """
 
 from __future__ import annotations
@@ -99,7 +100,17 @@ def time_rows() -> None:
 
 
 def max_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's RSS high-water mark in MiB.
+
+    Linux's VmHWM belongs to the address space, which execve replaces, so it starts afresh in a
+    subprocess; getrusage's ru_maxrss would carry over the parent's peak (the fallback elsewhere).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024  # kB
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def peak_of(variant: str) -> dict[str, float]:
