@@ -96,28 +96,30 @@ def cache_dir() -> Path:
     return Path(base) / "xavier-init" / "mnist"
 
 
-def parse_idx(data: bytes, file: IdxFile) -> NDArray[np.uint8]:
+def parse_idx(data: bytes, file: IdxFile, source: str = "") -> NDArray[np.uint8]:
     """The array an uncompressed IDX file holds, after checking its header against ``file``.
 
     IDX: two zero bytes, a type byte (0x08 = unsigned byte), the rank r, then r big-endian
-    uint32 dimensions, then the values.
+    uint32 dimensions, then the values. ``source`` names the data in errors (default
+    ``file.name``).
 
     Raises:
       XavierError: wrong magic number, shape, or length.
     """
+    source = source or file.name
     magic = struct.unpack(">I", data[:4])[0] if len(data) >= 4 else None
     if magic != file.magic:
         shown = "missing" if magic is None else f"{magic:#010x}"
-        raise XavierError(f"{file.name} is not an MNIST IDX file: its magic number is {shown}, "
+        raise XavierError(f"{source} is not an MNIST IDX file: its magic number is {shown}, "
                           f"but should be {file.magic:#010x}")
     rank = len(file.shape)
     header = 4 + 4 * rank
     shape = struct.unpack(f">{rank}I", data[4:header]) if len(data) >= header else ()
     if shape != file.shape:
-        raise XavierError(f"{file.name} has shape {shape} in its header, "
+        raise XavierError(f"{source} has shape {shape} in its header, "
                           f"but should have {file.shape}")
     if len(data) != header + math.prod(shape):
-        raise XavierError(f"{file.name} holds {len(data) - header} values, "
+        raise XavierError(f"{source} holds {len(data) - header} values, "
                           f"but its header says {math.prod(shape)}")
     return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
 
@@ -135,7 +137,7 @@ def read_idx_gz(path: Path, file: IdxFile) -> NDArray[np.uint8]:
     except (OSError, EOFError, zlib.error) as error:
         raise XavierError(f"{path} cannot be decompressed ({error}); the file is truncated or "
                           "not gzip") from error
-    array = parse_idx(data, file)
+    array = parse_idx(data, file, str(path))
     digest = hashlib.sha256(data).hexdigest()
     if digest != file.sha256:
         raise XavierError(f"{path} is corrupt: the SHA-256 of its uncompressed bytes is {digest}, "
@@ -164,7 +166,7 @@ def _fill_cache(directory: Path, download: bool, mirrors: Sequence[str],
             download_from_mirrors(file.name, directory, lambda p, f=file: read_idx_gz(p, f),
                                   mirrors, opener)
         except XavierError as error:
-            raise XavierError(f"{error}\nOffline? {HOW_TO_GET}") from error
+            raise XavierError(f"{error}\nto use MNIST offline, {HOW_TO_GET}") from error
     return directory
 
 

@@ -1,7 +1,7 @@
-"""The seed's MNIST model in PyTorch, initialized by :mod:`xavier_adapters.torch`.
+"""The seed's MNIST model in PyTorch, initialized by :func:`xavier_adapters.torch.init_model`.
 
-``nn.Linear`` stores its weight as (out, in), so the bare-tensor fans of ``xavier_uniform_``
-are the layer's own; biases start at zero.
+``init_model`` draws every ``nn.Linear`` weight (stored (out, in)) from Glorot uniform with the
+layer's own fans and zeroes the biases.
 """
 
 from __future__ import annotations
@@ -18,14 +18,12 @@ EVAL_BATCH = 1000
 
 def build_model(recipe: Recipe, seed: int) -> torch.nn.Sequential:
     """784-128-64-10 with ReLU between layers, Glorot-uniform weights, zero biases."""
-    generator = torch.Generator().manual_seed(seed)
     layers: list[torch.nn.Module] = []
     for n_in, n_out in recipe.dense_shapes:
-        linear = torch.nn.Linear(n_in, n_out)
-        xt.xavier_uniform_(linear.weight, generator=generator)
-        torch.nn.init.zeros_(linear.bias)
-        layers += [linear, torch.nn.ReLU()]
-    return torch.nn.Sequential(*layers[:-1])
+        layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    xt.init_model(model, "uniform", bias="zeros", generator=torch.Generator().manual_seed(seed))
+    return model
 
 
 @torch.no_grad()
