@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from xavier_conformance import backends, cases, stats
+from xavier_conformance import backends, cases, native, stats
 
 _RESULTS = pytest.StashKey[list]()
 _OUTCOMES = pytest.StashKey[list]()
@@ -80,10 +80,13 @@ def record(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backend = backends.get_backend(metafunc.config.getoption("--xavier-backend"))
     if "case" in metafunc.fixturenames:
-        backend = backends.get_backend(metafunc.config.getoption("--xavier-backend"))
         matrix = cases.cases_for(backend.layout, backend.dtypes)
         metafunc.parametrize("case", matrix, ids=[f"{backend.name}-{c.id}" for c in matrix])
+    if "native_row" in metafunc.fixturenames and backend.name in native.MODULES:
+        found = native.rows_for(backend.name, metafunc.config.getoption("--xavier-seed"))
+        metafunc.parametrize("native_row", found, ids=[f"{backend.name}-{r.id}" for r in found])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
