@@ -14,6 +14,9 @@ import numpy as np
 import xavier_core as xc
 
 
+GLOROT_UNIFORM = xc.glorot_uniform()
+
+
 @dataclass(frozen=True)
 class NativeRow:
     """One layer's weight as drawn by the adapter, and the fans it must have been drawn with.
@@ -25,7 +28,7 @@ class NativeRow:
     id: str
     weight: np.ndarray
     fans: xc.Fans
-    spec: xc.VarianceScaling = xc.glorot_uniform()
+    spec: xc.VarianceScaling = GLOROT_UNIFORM
 
 
 MODULES = {"torch": "torch", "jax": "jax", "keras-tensorflow": "keras", "keras-jax": "keras",
