@@ -13,7 +13,6 @@ import numpy as np
 
 import xavier_core as xc
 
-
 GLOROT_UNIFORM = xc.glorot_uniform()
 
 
