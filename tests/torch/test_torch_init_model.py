@@ -185,6 +185,19 @@ def test_reset_skipped_gives_torchs_defaults_to_everything_else() -> None:
     assert report["1.weight"].note == "normalization layer; torch default (reset_parameters)"
 
 
+def test_reset_skipped_says_what_it_could_not_reset() -> None:
+    class Scaled(nn.Module):  # a parameter no rule knows, and no reset_parameters()
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.full((4,), 7.0))
+
+    model = nn.Sequential(nn.Linear(8, 4), Scaled())
+    record = xt.init_model(model, reset_skipped=True)["1.scale"]
+    assert (record.action, record.note) == ("skipped", "no rule for Scaled; no reset_parameters(), "
+                                            "left as is"), f"got {record}"
+    assert torch.all(model[1].scale == 7.0), "got a parameter with no rule changed"
+
+
 def test_embeddings_when_asked() -> None:
     table = nn.Embedding(1000, 64, padding_idx=0)
     report = xt.init_model(table, embeddings=True, generator=torch.Generator().manual_seed(4))

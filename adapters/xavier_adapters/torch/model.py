@@ -93,9 +93,10 @@ class _GainLookup:
         """A mapping key that matched no layer with weights is a mistake: raise."""
         unused = [pattern for pattern, _ in self.table if pattern not in self.used]
         if self.per_layer and unused:
+            shown = ", ".join(layers[:8]) + (", ..." if len(layers) > 8 else "")
             raise xc.XavierError(
                 f"gain keys must match layers with weights (module names or fnmatch patterns), "
-                f"got {unused!r}, which match none of {layers!r}")
+                f"got {unused!r}, which match none of: {shown}")
 
 
 def _check_bias_policy(bias: object) -> BiasPolicy:
@@ -148,7 +149,8 @@ class _Planner:
         if isinstance(plan, Skip) and reset:
             return _Step(_with(record, "initialized", "torch default (reset_parameters)"), param)
         if isinstance(plan, Skip):
-            return _Step(_with(record, "skipped"), param)
+            why = "no reset_parameters(), left as is" if self.reset_skipped else ""
+            return _Step(_with(record, "skipped", why), param)
         if isinstance(plan, Bias):
             return self.bias_step(record, param)
         return self.weight_step(layer, record, param, plan)
