@@ -1,0 +1,51 @@
+"""xavier_adapters.jax: the xavier_core spec as native JAX initializers, for Flax and Equinox.
+
+Glorot & Bengio (2010): Var[W] = 2 gain^2 / (fan_in + fan_out).
+
+- :func:`glorot_uniform`, :func:`glorot_normal` (untruncated), :func:`glorot_truncated_normal`
+  and :func:`variance_scaling` take ``jax.nn.initializers``' arguments and return
+  ``init(key, shape, dtype=None, out_sharding=None)``: pure, ``jax.jit``-able, a Flax
+  ``kernel_init``. float16/bfloat16 are sampled in float32 and cast once; float64 needs x64.
+  With ``out_sharding`` each shard is built on its device, from the fans of the global shape, and
+  the values equal the unsharded call's.
+- :func:`init_params` Glorot-initializes a whole Flax (linen, nnx) or Equinox model layer by
+  layer, with the right fans for grouped, transposed and packed weights, and reports what it did;
+  :func:`plan_params` gives each weight's layout, to draw another spec with it.
+
+Example:
+  >>> import jax, flax.linen as nn
+  >>> from xavier_adapters import jax as xj
+  >>> layer = nn.Dense(256, kernel_init=xj.glorot_uniform())
+  >>> variables = layer.init(jax.random.key(0), jax.numpy.ones((1, 784)))
+  >>> variables, report = xj.init_params(variables, jax.random.key(1), model=layer,
+  ...                                    args=(jax.numpy.ones((1, 784)),))
+  >>> report["kernel"].fans
+  Fans(fan_in=784, fan_out=256)
+"""
+
+from xavier_adapters.jax.initializers import (
+    Initializer,
+    draw,
+    glorot_normal,
+    glorot_truncated_normal,
+    glorot_uniform,
+    sample,
+    variance_scaling,
+    weight_dtype,
+)
+from xavier_adapters.jax.layers import Plan
+from xavier_adapters.jax.params import init_params, plan_params
+
+__all__ = [
+    "Initializer",
+    "Plan",
+    "draw",
+    "glorot_normal",
+    "glorot_truncated_normal",
+    "glorot_uniform",
+    "init_params",
+    "plan_params",
+    "sample",
+    "variance_scaling",
+    "weight_dtype",
+]

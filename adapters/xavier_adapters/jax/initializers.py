@@ -1,0 +1,262 @@
+"""Initializers with the ``jax.nn.initializers`` protocol that draw the xavier_core spec.
+
+``init(key, shape, dtype=None, out_sharding=None)`` resolves the spec for ``shape`` (the global
+shape: fans are never those of a shard), samples with ``jax.random``'s own samplers in float32
+(float64 for a float64 weight), scales by the spec's numbers and casts once to ``dtype``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+import xavier_core as xc
+from xavier_adapters._require import require
+from xavier_core.errors import bad_argument
+from xavier_core.fans import Axes
+
+jax = require("jax", "jax")
+jnp = require("jax.numpy", "jax")
+
+_X64_HINT = "turn x64 on: jax.config.update('jax_enable_x64', True) or JAX_ENABLE_X64=1"
+
+
+def weight_dtype(dtype: Any = None) -> np.dtype:
+    """The dtype a weight is returned in: ``dtype``, or JAX's default float dtype when None.
+
+    Raises:
+      XavierError: ``dtype`` is not float16, bfloat16, float32 or float64, or it is float64
+        while JAX's x64 mode is off (JAX would silently give float32).
+    """
+    if dtype is None:
+        return jnp.dtype(jax.dtypes.canonicalize_dtype(float))
+    try:
+        target = jnp.dtype(dtype)
+    except TypeError as error:
+        allowed = f"a floating dtype ({', '.join(xc.FLOAT_DTYPES)})"
+        raise bad_argument("dtype", dtype, allowed) from error
+    xc.sampling_dtype(target.name)
+    if jax.dtypes.canonicalize_dtype(target) != target:
+        raise bad_argument("dtype", target.name, "float16, bfloat16 or float32 while JAX's x64 "
+                           "mode is off", _X64_HINT)
+    return target
+
+
+def _mesh_axis_types(sharding: Any) -> dict[str, Any] | None:
+    """{axis name: AxisType} of the mesh ``sharding`` refers to; None if it names no mesh."""
+    if isinstance(sharding, jax.sharding.PartitionSpec):
+        mesh = jax.sharding.get_abstract_mesh()
+    elif isinstance(sharding, jax.sharding.NamedSharding):
+        mesh = sharding.mesh
+    else:
+        return None
+    return dict(zip(mesh.axis_names, mesh.axis_types, strict=True))
+
+
+def _axis_names(spec: Any) -> list[str]:
+    names: list[str] = []
+    for entry in spec:
+        if entry is not None:
+            names.extend(entry if isinstance(entry, tuple) else (entry,))
+    return names
+
+
+def samples_sharded(out_sharding: Any) -> bool:
+    """Whether ``jax.random`` can build ``out_sharding`` itself: a NamedSharding or
+    PartitionSpec over Explicit mesh axes only. Any other sharding (Auto axes, or another
+    Sharding type) is applied with ``jax.lax.with_sharding_constraint``, which the partitioner of
+    ``jax.jit`` pushes back into the sampler, so there too each shard is built on its device."""
+    types = _mesh_axis_types(out_sharding)
+    if not types:
+        return False
+    spec = out_sharding if isinstance(out_sharding, jax.sharding.PartitionSpec) else (
+        out_sharding.spec)
+    explicit = jax.sharding.AxisType.Explicit
+    return any(t == explicit for t in types.values()) and all(
+        types[name] == explicit for name in _axis_names(spec))
+
+
+def _sample(distribution: xc.Distribution, key: Any, shape: tuple[int, ...], dtype: np.dtype,
+            out_sharding: Any) -> Any:
+    """``distribution`` drawn by jax.random in ``dtype``, with the spec's own numbers."""
+    if isinstance(distribution, xc.Uniform):
+        bound = distribution.bound
+        return jax.random.uniform(key, shape, dtype, -bound, bound, out_sharding=out_sharding)
+    if isinstance(distribution, xc.Normal):
+        return jax.random.normal(key, shape, dtype, out_sharding=out_sharding) * distribution.std
+    cut = distribution.cut
+    unit = jax.random.truncated_normal(key, -cut, cut, shape, dtype, out_sharding=out_sharding)
+    return unit * distribution.scale
+
+
+def draw(distribution: xc.Distribution, key: Any, shape: Sequence[int], dtype: Any = None,
+         out_sharding: Any = None) -> Any:
+    """A ``jax.Array`` of ``shape`` from ``distribution``, in ``dtype``, placed by ``out_sharding``.
+
+    Sampled in ``xavier_core.sampling_dtype(dtype)`` (float32, or float64 for float64) and cast
+    once, so a bfloat16 weight takes thousands of distinct values, not the ~128 of a bfloat16
+    sampler. ``out_sharding`` is a ``NamedSharding`` or ``PartitionSpec`` as in ``jax.random``.
+    One compiled program per (distribution, shape, dtype, sharding), so an eager call gives the
+    same values as a call under ``jax.jit``.
+    """
+    return _draw(key, distribution, tuple(shape), weight_dtype(dtype), out_sharding)
+
+
+@partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _draw(key: Any, distribution: xc.Distribution, shape: tuple[int, ...], dtype: np.dtype,
+          out_sharding: Any) -> Any:
+    work = jnp.dtype(xc.sampling_dtype(dtype.name))
+    native = out_sharding if samples_sharded(out_sharding) else None
+    values = _sample(distribution, key, shape, work, native).astype(dtype)
+    if out_sharding is not None and native is None:
+        values = jax.lax.with_sharding_constraint(values, out_sharding)
+    return values
+
+
+@dataclass(frozen=True)
+class Initializer:
+    """A ``jax.nn.initializers.Initializer`` drawing ``spec`` for weights stored in ``layout``.
+
+    ``init(key, shape, dtype=None, out_sharding=None)``: fans from ``layout.fans(shape)``,
+    then :func:`draw`. A value, not a closure: it compares equal, hashes, pickles and prints.
+
+    Args:
+      spec: the variance-scaling spec (``xavier_core.glorot_uniform()``, ...).
+      layout: how the weight's axes map to fans (``xavier_core.CHANNELS_LAST`` for Flax).
+      dtype: the default dtype; the ``dtype`` passed to a call wins, as in ``jax.nn.initializers``.
+
+    Example:
+      >>> import jax, xavier_core as xc
+      >>> init = Initializer(xc.glorot_uniform(), xc.CHANNELS_LAST.with_(groups=4))
+      >>> init(jax.random.key(0), (3, 3, 8, 64)).shape   # Flax Conv 32->64, k3, 4 groups
+      (3, 3, 8, 64)
+    """
+
+    spec: xc.VarianceScaling
+    layout: xc.Layout = xc.CHANNELS_LAST
+    dtype: Any = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.spec, xc.VarianceScaling):
+            raise bad_argument("spec", self.spec, "a xavier_core.VarianceScaling")
+        if not isinstance(self.layout, xc.Layout):
+            raise bad_argument("layout", self.layout, "a xavier_core.Layout")
+        if self.dtype is not None:
+            xc.sampling_dtype(jnp.dtype(self.dtype).name)
+
+    def __call__(self, key: Any, shape: Sequence[int], dtype: Any = None,
+                 out_sharding: Any = None) -> Any:
+        resolved = self.spec.resolve(shape, self.layout)
+        chosen = self.dtype if dtype is None else dtype
+        return draw(resolved.distribution, key, resolved.shape, chosen, out_sharding)
+
+
+def _layout(in_axis: Axes, out_axis: Axes, batch_axis: Axes) -> xc.Layout:
+    """A hashable Layout from jax-style axes (lists become tuples)."""
+
+    def frozen(axes: Axes) -> Axes:
+        return axes if isinstance(axes, int) else tuple(axes)
+
+    return xc.Layout(in_axis=frozen(in_axis), out_axis=frozen(out_axis),
+                     batch_axis=frozen(batch_axis))
+
+
+def variance_scaling(
+    scale: float,
+    mode: xc.Mode,
+    distribution: xc.DistributionName,
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: Any = None,
+) -> Initializer:
+    """variance = scale / n, n = fan_in | fan_out | fan_avg | fan_geo_avg of the weight's axes.
+
+    The signature of ``jax.nn.initializers.variance_scaling``; ``"normal"`` is untruncated
+    there and here, ``"truncated_normal"`` has its final std corrected to sqrt(scale / n).
+
+    Raises:
+      XavierError: a bad scale, mode or distribution (now), or bad axes for a shape (at call).
+
+    Example:
+      >>> init = variance_scaling(2.0, "fan_in", "normal")            # He normal
+    """
+    spec = xc.VarianceScaling(scale=scale, mode=mode, distribution=distribution)
+    return Initializer(spec, _layout(in_axis, out_axis, batch_axis), dtype)
+
+
+def glorot_uniform(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: Any = None,
+    *,
+    gain: float = 1.0,
+) -> Initializer:
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
+
+    Example:
+      >>> import flax.linen as nn
+      >>> layer = nn.Dense(256, kernel_init=glorot_uniform())
+    """
+    return Initializer(xc.glorot_uniform(gain), _layout(in_axis, out_axis, batch_axis), dtype)
+
+
+def glorot_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: Any = None,
+    *,
+    gain: float = 1.0,
+) -> Initializer:
+    """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated.
+
+    ``jax.nn.initializers.glorot_normal`` is truncated; that one is
+    :func:`glorot_truncated_normal` here.
+    """
+    return Initializer(xc.glorot_normal(gain), _layout(in_axis, out_axis, batch_axis), dtype)
+
+
+def glorot_truncated_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: Any = None,
+    *,
+    gain: float = 1.0,
+) -> Initializer:
+    """N(0, t^2) cut at +-2t, t = s / 0.8796..., so the final std is s = gain sqrt(2 / (in + out)).
+
+    Draws the same law as ``jax.nn.initializers.glorot_normal``.
+    """
+    return Initializer(xc.glorot_truncated_normal(gain), _layout(in_axis, out_axis, batch_axis),
+                       dtype)
+
+
+def sample(
+    spec: xc.VarianceScaling,
+    shape: Sequence[int],
+    layout: xc.Layout,
+    dtype: str,
+    seed: int,
+    device: str | None = None,
+) -> Any:
+    """One weight for the conformance suite: ``spec`` in ``layout``, keyed by ``seed``.
+
+    Args:
+      device: a platform name (``"cpu"``, ``"gpu"``, ``"tpu"``); None: JAX's default device.
+
+    Example:
+      >>> import xavier_core as xc
+      >>> sample(xc.glorot_normal(), (784, 256), xc.CHANNELS_LAST, "bfloat16", seed=0).dtype
+      dtype(bfloat16)
+    """
+    key = jax.random.key(seed)
+    if device is not None:
+        key = jax.device_put(key, jax.devices(device)[0])
+    return Initializer(spec, layout)(key, shape, dtype)
