@@ -172,3 +172,13 @@ def test_worker_env_sets_keras_backend_and_import_path() -> None:
 
     assert str(Path(xavier_conformance.__path__[0]).parent) in roots
     assert worker_env("torch").get("KERAS_BACKEND") == os.environ.get("KERAS_BACKEND")
+
+
+@pytest.mark.parametrize("threads", [1, 3, None], ids=["one", "three", "framework-default"])
+def test_worker_env_sets_intra_op_threads(threads: int | None,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    env = worker_env("torch", threads)
+    expected = None if threads is None else str(threads)
+    assert env.get("OMP_NUM_THREADS") == expected, f"got {env.get('OMP_NUM_THREADS')!r}"
+    assert env.get("TF_NUM_INTRAOP_THREADS") == expected

@@ -23,6 +23,7 @@ BAD_ARGUMENTS = {
     "unknown-tier": ({"tier": "medium"}, "tier must be one of quick, full, got tier='medium'"),
     "negative-seed": ({"seeds": [0, -1]}, "seeds=(0, -1)"),
     "no-seeds": ({"seeds": []}, "seeds must be a non-empty sequence"),
+    "zero-threads": ({"threads": 0}, "threads must be a positive integer or None, got threads=0"),
 }
 
 

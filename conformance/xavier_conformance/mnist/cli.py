@@ -13,10 +13,11 @@ import argparse
 import json
 import sys
 
+from xavier_conformance.mnist.backends import ALL_BACKENDS
 from xavier_conformance.mnist.data import ENV_VAR
 from xavier_conformance.mnist.report import render, save_plot
 from xavier_conformance.mnist.results import TIERS
-from xavier_conformance.mnist.stage import ALL_BACKENDS, run_stage, save_outputs
+from xavier_conformance.mnist.stage import DEFAULT_THREADS, run_stage, save_outputs
 from xavier_core import XavierError
 
 
@@ -26,6 +27,13 @@ def _seeds(text: str) -> list[int]:
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"seeds must be comma-separated integers, got {text!r}"
                                          ) from error
+
+
+def _threads(text: str) -> int | None:
+    count = int(text)
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"threads must be >= 0, got {text!r}")
+    return count or None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="comma-separated seeds, overriding the tier's")
     group.add_argument("--data-dir", default=None,
                        help=f"the four MNIST .gz files (default ${ENV_VAR}, then the user cache)")
+    group.add_argument("--threads", type=_threads, default=DEFAULT_THREADS,
+                       help="intra-op threads of torch and TensorFlow per worker; 0 leaves the "
+                            f"frameworks' defaults (default {DEFAULT_THREADS})")
     group.add_argument("--json", dest="json_path", default=None, help="write the results here")
     group.add_argument("--plot", default=None, help="save the accuracy curves here (PNG)")
     group.add_argument("--out-dir", default=None,
@@ -48,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the stage as ``args`` say, print the table, write the files; 0 if it passed."""
     try:
-        result = run_stage(args.backends, args.tier, args.seeds, args.data_dir)
+        result = run_stage(args.backends, args.tier, args.seeds, args.data_dir,
+                           threads=args.threads)
     except XavierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

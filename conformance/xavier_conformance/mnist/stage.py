@@ -24,6 +24,11 @@ from xavier_conformance.mnist.data import find_mnist
 from xavier_conformance.mnist.results import TIERS, BackendResult, StageResult
 from xavier_core.errors import bad_argument
 
+DEFAULT_THREADS = 1
+"""Intra-op threads per worker. A batch-32 MLP gains little from more; one thread keeps the
+results independent of the machine's core count, and keeps torch's spinning thread pool from
+slowing down by 5-10x when other processes share the CPU."""
+
 
 def _package_roots() -> list[str]:
     """The folders that hold xavier_core, xavier_adapters and xavier_conformance."""
@@ -34,23 +39,26 @@ def _package_roots() -> list[str]:
     return list(dict.fromkeys(str(Path(p.__path__[0]).parent) for p in packages))
 
 
-def worker_env(backend: str) -> dict[str, str]:
-    """The environment of ``backend``'s worker: ours, plus its Keras backend and import path."""
+def worker_env(backend: str, threads: int | None = DEFAULT_THREADS) -> dict[str, str]:
+    """The environment of ``backend``'s worker: ours, plus its Keras backend, the import path
+    and, unless ``threads`` is None, the intra-op thread count of torch and TensorFlow."""
     path = os.pathsep.join([*_package_roots(), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env = {**os.environ, "PYTHONPATH": path, **BACKENDS[backend][1]}
+    if threads is not None:
+        env |= {"OMP_NUM_THREADS": str(threads), "TF_NUM_INTRAOP_THREADS": str(threads)}
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 
 
 def run_backend(backend: str, epochs: int, seeds: Sequence[int], data_dir: Path,
-                workdir: Path) -> BackendResult:
+                workdir: Path, threads: int | None = DEFAULT_THREADS) -> BackendResult:
     """Train ``backend`` in a worker process; its runs, or the error that stopped it."""
     out = workdir / f"{backend}.json"
     command = [sys.executable, "-m", "xavier_conformance.mnist.worker", "--backend", backend,
                "--epochs", str(epochs), "--seeds", *map(str, seeds), "--data-dir", str(data_dir),
                "--out", str(out)]
     start = time.perf_counter()
-    code = subprocess.call(command, env=worker_env(backend), stdin=subprocess.DEVNULL)
+    code = subprocess.call(command, env=worker_env(backend, threads), stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     if not out.exists():
         return BackendResult(backend, error=f"worker exited with status {code} and no result",
@@ -74,10 +82,10 @@ def _check_seeds(seeds: Iterable[int]) -> tuple[int, ...]:
     return chosen
 
 
-def machine() -> dict[str, object]:
-    """Where the stage ran: platform, CPU count, Python."""
+def machine(threads: int | None) -> dict[str, object]:
+    """Where and how the stage ran: platform, CPU count, Python, intra-op threads per worker."""
     return {"platform": platform.platform(), "cpus": os.cpu_count(),
-            "python": platform.python_version()}
+            "python": platform.python_version(), "threads": threads}
 
 
 def run_stage(
@@ -86,6 +94,7 @@ def run_stage(
     seeds: Iterable[int] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
+    threads: int | None = DEFAULT_THREADS,
 ) -> StageResult:
     """Train the seed's MNIST model on each backend and judge the results against ``tier``.
 
@@ -96,6 +105,8 @@ def run_stage(
       data_dir: where the MNIST files are; default as :func:`~.data.find_mnist`.
       out_dir: if given, ``mnist-{tier}.json``, ``.txt`` (the table) and ``.png`` (the curves)
         are written there.
+      threads: intra-op threads of torch and TensorFlow in each worker (``OMP_NUM_THREADS``,
+        ``TF_NUM_INTRAOP_THREADS``); None leaves the frameworks' defaults. XLA picks its own.
 
     Returns:
       A :class:`~.results.StageResult`; ``.passed`` and ``.failures()`` give the verdict.
@@ -113,12 +124,14 @@ def run_stage(
         raise bad_argument("tier", tier, f"one of {', '.join(TIERS)}")
     spec = TIERS[tier]
     run_seeds = spec.seeds if seeds is None else _check_seeds(seeds)
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise bad_argument("threads", threads, "a positive integer or None")
     directory = find_mnist(data_dir).resolve()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="xavier-mnist-") as workdir:
-        results = tuple(run_backend(b, spec.epochs, run_seeds, directory, Path(workdir))
+        results = tuple(run_backend(b, spec.epochs, run_seeds, directory, Path(workdir), threads)
                         for b in chosen)
-    result = StageResult(spec, run_seeds, results, time.perf_counter() - start, machine())
+    result = StageResult(spec, run_seeds, results, time.perf_counter() - start, machine(threads))
     if out_dir is not None:
         save_outputs(result, Path(out_dir))
     return result
