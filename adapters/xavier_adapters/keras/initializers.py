@@ -1,0 +1,203 @@
+"""``keras.initializers.Initializer`` subclasses that draw the xavier_core spec.
+
+``GlorotUniform``, ``GlorotNormal`` (untruncated, as its name says) and ``GlorotTruncatedNormal``
+share the base ``VarianceScaling``. Fans come from explicit axes, as in ``jax.nn.initializers``;
+the defaults are Keras' channels-last ``(..., in, out)``, which is also what Keras' own
+initializers assume for a bare weight. Every class is registered for ``.keras`` saving under the
+package ``xavier_init``, so ``"xavier_init>GlorotUniform"`` also works as a string identifier.
+
+Seeds: an int gives the same values on every call, as in Keras; None gives fresh values on
+every call (Keras' own unseeded initializers repeat theirs, so one instance shared by two layers
+gives them the same kernel); a ``keras.random.SeedGenerator`` advances on every call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import xavier_core as xc
+from xavier_adapters._require import require
+from xavier_adapters.keras.sampling import draw, to_numpy
+from xavier_adapters.keras.seeds import Seed, SeedStream, check_seed, seed_config
+
+keras = require("keras", "keras")
+
+PACKAGE = "xavier_init"
+"""The package name the classes are registered under: ``"xavier_init>GlorotUniform"``."""
+
+Axes = int | Sequence[int]
+
+
+def _axes(value: object, name: str) -> int | tuple[int, ...]:
+    """An int, or a sequence of ints as a tuple (so a config read back from JSON compares equal)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and all(
+        isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in value
+    ):
+        return tuple(int(a) for a in value)
+    raise xc.errors.bad_argument(name, value, "an int or a sequence of ints")
+
+
+def _layout(in_axis: Axes, out_axis: Axes, batch_axis: Axes, groups: int, grouped_axis: str,
+            blocks: int) -> xc.Layout:
+    return xc.Layout(in_axis=_axes(in_axis, "in_axis"), out_axis=_axes(out_axis, "out_axis"),
+                     batch_axis=_axes(batch_axis, "batch_axis"), groups=groups,
+                     grouped_axis=grouped_axis, blocks=blocks)  # type: ignore[arg-type]
+
+
+def layout_config(layout: xc.Layout) -> dict[str, Any]:
+    """The fields of ``layout`` as JSON-ready keyword arguments (tuples become lists)."""
+    return {key: list(value) if isinstance(value, tuple) else value
+            for key, value in dataclasses.asdict(layout).items()}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class VarianceScaling(keras.initializers.Initializer):
+    """variance = scale / n, n = fan_in | fan_out | (fan_in + fan_out) / 2 | sqrt(fan_in fan_out),
+    drawn from ``distribution`` with Keras' own random ops.
+
+    ``distribution`` is named exactly: ``"uniform"``, ``"normal"`` (untruncated; Keras'
+    ``VarianceScaling`` reads ``"normal"`` as truncated) or ``"truncated_normal"`` (final std is
+    sqrt(variance)). float16 and bfloat16 weights are sampled in float32 and cast once.
+
+    Args:
+      scale: a finite number >= 0.
+      mode: ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` or ``"fan_geo_avg"``.
+      distribution: ``"uniform"``, ``"normal"`` or ``"truncated_normal"``.
+      seed: an int (the same values on every call), None (fresh values on every call) or a
+        ``keras.random.SeedGenerator`` (advances on every call).
+      in_axis, out_axis, batch_axis, groups, grouped_axis, blocks: the weight layout, as in
+        ``xavier_core.compute_fans``; the defaults read ``(..., in, out)``.
+
+    Raises:
+      XavierError: a bad scale, mode, distribution, seed or axes; at call time, a shape the
+        layout does not fit or a dtype that is not floating.
+
+    Example:
+      >>> he_normal = VarianceScaling(2.0, "fan_in", "normal", seed=0)
+      >>> layer = keras.layers.Dense(64, kernel_initializer=he_normal)
+    """
+
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: xc.Mode = "fan_in",
+        distribution: xc.DistributionName = "truncated_normal",
+        seed: Seed = None,
+        *,
+        in_axis: Axes = -2,
+        out_axis: Axes = -1,
+        batch_axis: Axes = (),
+        groups: int = 1,
+        grouped_axis: str = "out",
+        blocks: int = 1,
+    ) -> None:
+        self.spec = xc.VarianceScaling(scale, mode, distribution)
+        self.layout = _layout(in_axis, out_axis, batch_axis, groups, grouped_axis, blocks)
+        self.seed = check_seed(seed)
+        self._seeds = SeedStream(self.seed)
+
+    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
+        """A tensor of ``shape`` and ``dtype`` (default ``keras.config.floatx()``)."""
+        resolved = self.spec.resolve(shape, self.layout)
+        seed = self.seed if isinstance(self.seed, int) else self._seeds.next()
+        return draw(resolved.distribution, resolved.shape, dtype, seed)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"scale": self.spec.scale, "mode": self.spec.mode,
+                "distribution": self.spec.distribution, "seed": seed_config(self.seed),
+                **layout_config(self.layout)}
+
+
+class _Glorot(VarianceScaling):
+    """Var[W] = gain^2 * 2 / (fan_in + fan_out), from the subclass's distribution."""
+
+    _distribution: ClassVar[xc.DistributionName]
+
+    def __init__(
+        self,
+        seed: Seed = None,
+        *,
+        gain: float = 1.0,
+        in_axis: Axes = -2,
+        out_axis: Axes = -1,
+        batch_axis: Axes = (),
+        groups: int = 1,
+        grouped_axis: str = "out",
+        blocks: int = 1,
+    ) -> None:
+        self.gain = xc.check_gain(gain)
+        spec = xc.glorot(self._distribution, self.gain)
+        super().__init__(spec.scale, spec.mode, spec.distribution, seed, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis, groups=groups,
+                         grouped_axis=grouped_axis, blocks=blocks)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": seed_config(self.seed), "gain": self.gain, **layout_config(self.layout)}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GlorotUniform(_Glorot):
+    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    A drop-in for ``keras.initializers.GlorotUniform`` (``seed`` first), plus ``gain`` and
+    explicit axes (see :class:`VarianceScaling`).
+
+    Example:
+      >>> layer = keras.layers.Dense(128, activation="tanh",
+      ...                            kernel_initializer=GlorotUniform(gain=5 / 3))
+    """
+
+    _distribution = "uniform"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GlorotNormal(_Glorot):
+    """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated.
+
+    Unlike ``keras.initializers.GlorotNormal``, which is truncated; for that one use
+    :class:`GlorotTruncatedNormal`.
+
+    Example:
+      >>> layer = keras.layers.Dense(128, kernel_initializer=GlorotNormal(seed=0))
+    """
+
+    _distribution = "normal"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class GlorotTruncatedNormal(_Glorot):
+    """N(0, t^2) cut at +-2t, t = s / 0.87962566103423978, s = gain * sqrt(2 / (fan_in + fan_out)),
+    so the final std is s (what ``keras.initializers.GlorotNormal`` draws, for gain 1).
+
+    Example:
+      >>> layer = keras.layers.Dense(128, kernel_initializer=GlorotTruncatedNormal(seed=0))
+    """
+
+    _distribution = "truncated_normal"
+
+
+def from_spec(spec: xc.VarianceScaling, layout: xc.Layout = xc.CHANNELS_LAST,
+              seed: Seed = None) -> VarianceScaling:
+    """The Keras initializer that draws ``spec`` for weights stored in ``layout``.
+
+    Example:
+      >>> lecun = from_spec(xc.lecun("uniform"), xc.KERAS_TRANSPOSED, seed=0)
+      >>> lecun.get_config()["mode"], lecun.get_config()["in_axis"]
+      ('fan_in', -1)
+    """
+    return VarianceScaling(spec.scale, spec.mode, spec.distribution, seed, **layout_config(layout))
+
+
+def sample(spec: xc.VarianceScaling, shape: Sequence[int], layout: xc.Layout, dtype: str,
+           seed: int, device: str = "cpu") -> Any:
+    """A weight of ``shape`` drawn from ``spec`` by the initializer class on the current Keras
+    backend and ``device`` (``"cpu"``, ``"gpu"``/``"cuda"``, ``"gpu:1"``), as a numpy array of
+    ``dtype``: the conformance suite's entry point."""
+    with keras.device(device.replace("cuda", "gpu")):
+        values = from_spec(spec, layout, seed)(shape, dtype)
+    return to_numpy(values, dtype)
