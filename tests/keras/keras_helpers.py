@@ -1,0 +1,26 @@
+"""Helpers shared by the Keras adapter tests (imported by name: tests/keras is on sys.path)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+import xavier_core as xc
+from xavier_adapters.keras.sampling import to_numpy
+from xavier_conformance import stats
+
+BACKEND = keras.config.backend()
+
+
+def numpy_of(values: Any) -> np.ndarray:
+    """A backend tensor or Keras variable as numpy in its own dtype (bfloat16 via ml_dtypes)."""
+    values = keras.ops.convert_to_tensor(values)
+    return to_numpy(values, xc.dtype_name(values.dtype))
+
+
+def assert_matches(values: Any, distribution: xc.Distribution, context: str) -> None:
+    """Bounds and reach (bounded laws), mean, variance and Kolmogorov-Smirnov of ``values``."""
+    for result in stats.check_sample(numpy_of(values), distribution):
+        assert result.passed, f"{result.describe()} [{BACKEND}, {context}]"
