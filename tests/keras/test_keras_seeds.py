@@ -64,7 +64,8 @@ def test_seed_generator_advances_and_replays() -> None:
 
 @pytest.mark.parametrize(
     "seed", [pytest.param("3", id="string"), pytest.param(1.5, id="float"),
-             pytest.param(True, id="bool"), pytest.param(np.random.default_rng(0), id="numpy-rng")],
+             pytest.param(True, id="bool"), pytest.param(np.random.default_rng(0), id="numpy-rng"),
+             pytest.param({"seed": 3}, id="dict-not-a-seed-generator")],
 )
 def test_bad_seed_is_a_xavier_error(seed: object) -> None:
     with pytest.raises(xc.XavierError) as caught:

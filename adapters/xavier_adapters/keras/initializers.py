@@ -18,6 +18,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+import numpy as np
+
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.keras.sampling import draw, to_numpy
@@ -194,7 +196,7 @@ def from_spec(spec: xc.VarianceScaling, layout: xc.Layout = xc.CHANNELS_LAST,
 
 
 def sample(spec: xc.VarianceScaling, shape: Sequence[int], layout: xc.Layout, dtype: str,
-           seed: int, device: str = "cpu") -> Any:
+           seed: int, device: str = "cpu") -> np.ndarray:
     """A weight of ``shape`` drawn from ``spec`` by the initializer class on the current Keras
     backend and ``device`` (``"cpu"``, ``"gpu"``/``"cuda"``, ``"gpu:1"``), as a numpy array of
     ``dtype``: the conformance suite's entry point."""

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.keras.seeds import DrawSeed, SeedStream
@@ -95,7 +97,7 @@ def _replace_beyond_cut(
     return values
 
 
-def to_numpy(values: Any, dtype: Any) -> Any:
+def to_numpy(values: Any, dtype: Any) -> np.ndarray:
     """A backend tensor as a numpy array of ``dtype`` (bfloat16 through ``ml_dtypes``), exactly:
     float16 and bfloat16 go through float32, which holds them without rounding."""
     from xavier_adapters.numpy import numpy_dtype

@@ -35,7 +35,7 @@ def check_seed(seed: object) -> Seed:
     Raises:
       XavierError: anything else (bool and float included).
     """
-    if isinstance(seed, dict):
+    if isinstance(seed, dict) and seed.get("class_name") == "SeedGenerator":
         seed = keras.saving.deserialize_keras_object(seed)
     if seed is None or isinstance(seed, keras.random.SeedGenerator):
         return seed
