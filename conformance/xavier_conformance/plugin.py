@@ -11,6 +11,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -102,13 +103,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _versions(backend: backends.Backend) -> dict[str, str]:
-    names = {"numpy", "scipy", *backend.modules}
+    """Versions as the imported modules state them (tensorflow-cpu installs "tensorflow")."""
     found = {}
-    for name in sorted(names):
-        try:
-            found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            found[name] = "not installed"
+    for name in sorted({"numpy", "scipy", *backend.modules}):
+        module = sys.modules.get(name)
+        found[name] = getattr(module, "__version__", None) or "not imported"
     found["xavier-init"] = importlib.metadata.version("xavier-init")
     found["python"] = platform.python_version()
     return found
@@ -119,6 +118,12 @@ class _Collector:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            message = str(report.longrepr).splitlines()[-1] if report.longrepr else ""
+            self.config.stash[_OUTCOMES].append({"test": report.nodeid, "phase": "collect",
+                                                 "outcome": "failed", "message": message})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":

@@ -22,10 +22,13 @@ def headline(payloads: list[dict]) -> list[str]:
         if payload.get("crash"):
             lines.append(f"{payload['backend']} [{payload['device']}]: the run crashed:\n"
                          f"    {payload['crash']}")
-        for test in payload["tests"]:
-            if test["outcome"] == "failed":
-                lines.append(f"{payload['backend']} [{payload['device']}] FAILED {test['test']}: "
-                             f"{test['message']}")
+        failures = [t for t in payload["tests"] if t["outcome"] == "failed"]
+        for test in failures:
+            lines.append(f"{payload['backend']} [{payload['device']}] FAILED {test['test']}: "
+                         f"{test['message']}")
+        if not failures and not payload.get("crash") and payload.get("exit_status", 1) != 0:
+            lines.append(f"{payload['backend']} [{payload['device']}]: pytest exited with "
+                         f"status {payload['exit_status']}")
     verdicts: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
     for payload in payloads:
         for check in payload["checks"]:

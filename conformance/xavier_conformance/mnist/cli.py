@@ -16,7 +16,7 @@ import sys
 from xavier_conformance.mnist.backends import ALL_BACKENDS
 from xavier_conformance.mnist.data import ENV_VAR
 from xavier_conformance.mnist.report import render, save_plot
-from xavier_conformance.mnist.results import TIERS
+from xavier_conformance.mnist.results import TIERS, BackendResult
 from xavier_conformance.mnist.stage import DEFAULT_THREADS, run_stage, save_outputs
 from xavier_core import XavierError
 
@@ -56,11 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="write mnist-<tier>.json, .txt and .png into this folder")
 
 
+def print_progress(result: BackendResult) -> None:
+    """One line on stderr as each backend finishes."""
+    outcome = (f"failed: {result.error}" if result.error else
+               f"final test accuracy {result.mean_final:.2%} over {len(result.runs)} run(s)")
+    print(f"mnist: {result.backend} done in {result.wall_seconds:.0f} s, {outcome}",
+          file=sys.stderr, flush=True)
+
+
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the stage as ``args`` say, print the table, write the files; 0 if it passed."""
     try:
         result = run_stage(args.backends, args.tier, args.seeds, args.data_dir,
-                           threads=args.threads)
+                           threads=args.threads, on_backend=print_progress)
     except XavierError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

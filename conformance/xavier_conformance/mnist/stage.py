@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import xavier_conformance
@@ -95,6 +95,7 @@ def run_stage(
     data_dir: str | os.PathLike[str] | None = None,
     out_dir: str | os.PathLike[str] | None = None,
     threads: int | None = DEFAULT_THREADS,
+    on_backend: Callable[[BackendResult], object] | None = None,
 ) -> StageResult:
     """Train the seed's MNIST model on each backend and judge the results against ``tier``.
 
@@ -107,6 +108,7 @@ def run_stage(
         are written there.
       threads: intra-op threads of torch and TensorFlow in each worker (``OMP_NUM_THREADS``,
         ``TF_NUM_INTRAOP_THREADS``); None leaves the frameworks' defaults. XLA picks its own.
+      on_backend: called with each backend's result as soon as its worker ends.
 
     Returns:
       A :class:`~.results.StageResult`; ``.passed`` and ``.failures()`` give the verdict.
@@ -129,9 +131,14 @@ def run_stage(
     directory = find_mnist(data_dir).resolve()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="xavier-mnist-") as workdir:
-        results = tuple(run_backend(b, spec.epochs, run_seeds, directory, Path(workdir), threads)
-                        for b in chosen)
-    result = StageResult(spec, run_seeds, results, time.perf_counter() - start, machine(threads))
+        results = []
+        for backend in chosen:
+            results.append(run_backend(backend, spec.epochs, run_seeds, directory, Path(workdir),
+                                       threads))
+            if on_backend is not None:
+                on_backend(results[-1])
+    result = StageResult(spec, run_seeds, tuple(results), time.perf_counter() - start,
+                         machine(threads))
     if out_dir is not None:
         save_outputs(result, Path(out_dir))
     return result

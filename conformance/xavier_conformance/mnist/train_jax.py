@@ -2,7 +2,8 @@
 
 Parameters are a list of (kernel, bias) pairs with kernels stored (in, out), the layout of
 ``glorot_uniform()``'s default axes; biases start at zero. One jitted step per batch, the batch
-cut from the epoch's arrays inside the step, so nothing is copied per step.
+cut from the epoch's arrays inside the step, so nothing is copied per step. Every batch is full
+(60000 = 1875 x 32), as in the other backends.
 """
 
 from __future__ import annotations
