@@ -1,0 +1,134 @@
+"""xavier_core.diagnostics: the framework-free records, statistics and table."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import xavier_core as xc
+from xavier_core import diagnostics as dg
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("Tanh", "tanh"), ("soft_sign", "softsign"), ("Softsign", "softsign"),
+     ("logistic", "sigmoid"), ("Sigmoid", "sigmoid"), ("linear", "none"), (None, "none"),
+     ("ReLU", "relu")],
+    ids=["torch-tanh", "jax-soft-sign", "torch-softsign", "logistic", "torch-sigmoid",
+         "keras-linear", "none", "torch-relu"],
+)
+def test_activation_names_are_canonical(given: str | None, expected: str) -> None:
+    got = dg.activation_name(given)
+    assert got == expected, f"got {got!r}, but should be {expected!r} [{given!r}]"
+
+
+@pytest.mark.parametrize(
+    ("activation", "values", "expected"),
+    [("tanh", [0.0, 0.98, -0.99, 0.999, -1.0], 0.6),
+     ("softsign", [0.5, -0.995], 0.5),
+     ("sigmoid", [0.5, 0.004, 0.006, 0.996, 0.99], 0.4)],
+    ids=["tanh", "softsign", "sigmoid"],
+)
+def test_saturation_is_within_one_percent_of_an_asymptote(activation: str, values: list[float],
+                                                          expected: float) -> None:
+    got = dg.saturated_fraction(values, activation)
+    assert got == pytest.approx(expected), f"got {got}, but should be {expected} [{activation}]"
+
+
+@pytest.mark.parametrize("activation", ["relu", "none", "gelu"])
+def test_non_saturating_activations_have_no_saturated_fraction(activation: str) -> None:
+    assert dg.saturated_fraction([0.0, 100.0], activation) is None
+
+
+def test_saturation_level_is_where_the_slope_is_two_percent_of_its_maximum() -> None:
+    # tanh' = 1 - h^2 (max 1); sigmoid' = h (1 - h) (max 1/4), at the saturation thresholds.
+    level = dg.SATURATION_LEVEL
+    tanh_slope = 1.0 - level**2
+    h = 0.5 + 0.5 * level
+    sigmoid_slope = h * (1.0 - h) / 0.25
+    assert tanh_slope == pytest.approx(sigmoid_slope) == pytest.approx(0.0199)
+
+
+def test_bad_saturation_level_is_refused() -> None:
+    with pytest.raises(xc.XavierError, match=r"level must be a number in \(0, 1\), got level=1.5"):
+        dg.saturated_fraction([0.0], "tanh", level=1.5)
+
+
+def _record(name: str = "0", backprop_scale: float = 1.0, seed: int = 0) -> dg.LayerRecord:
+    rng = np.random.default_rng(seed)
+    return dg.summarize(name, "Linear", (20, 10), "tanh",
+                        activations=np.tanh(rng.normal(0.0, 1.0, (64, 20))),
+                        backprop=rng.normal(0.0, backprop_scale, (64, 20)),
+                        weight_gradient=rng.normal(0.0, 2.0, (20, 10)))
+
+
+def test_summary_statistics_are_numpy_s_over_every_entry() -> None:
+    rng = np.random.default_rng(1)
+    h, g, dw = rng.normal(0.3, 0.5, (32, 8)), rng.normal(0, 3, (32, 8)), rng.normal(0, 2, (8, 4))
+    record = dg.summarize("dense", "Dense", (8, 4), "Tanh", activations=h, backprop=g,
+                          weight_gradient=dw)
+    assert record.activation == "tanh"
+    assert record.activation_mean == pytest.approx(h.mean(), rel=1e-12)
+    assert record.activation_std == pytest.approx(h.std(), rel=1e-12)
+    assert record.backprop_variance == pytest.approx(g.var(), rel=1e-12)
+    assert record.weight_gradient_variance == pytest.approx(dw.var(), rel=1e-12)
+    assert record.saturated_fraction == pytest.approx(np.mean(np.abs(h) >= 0.99))
+    np.testing.assert_array_equal(record.activations, h.ravel().astype(np.float32))
+
+
+def test_records_keep_a_bounded_deterministic_sample() -> None:
+    values = np.arange(1000, dtype=np.float64)
+    kept = dg.keep_values(values, max_values=100)
+    assert kept.shape == (100,) and kept.dtype == np.float32
+    assert len(np.unique(kept)) == 100, "got repeated values, but should draw without replacement"
+    np.testing.assert_array_equal(kept, dg.keep_values(values, max_values=100))
+
+
+def test_empty_values_are_refused() -> None:
+    with pytest.raises(xc.XavierError, match="backprop must be a non-empty array"):
+        dg.summarize("0", "Linear", (2, 2), "tanh", activations=[1.0], backprop=[],
+                     weight_gradient=[1.0])
+
+
+def test_ratio_is_first_over_last_hidden_layer_and_ignores_the_output_layer() -> None:
+    report = dg.LayerReport([_record("a", 1.0), _record("b", 3.0), _record("c", 2.0),
+                             _record("out", 100.0)])
+    expected = report["a"].backprop_variance / report["c"].backprop_variance
+    assert report.backprop_variance_ratio() == pytest.approx(expected)
+    assert [r.name for r in report.hidden] == ["a", "b", "c"]
+
+
+def test_ratio_needs_two_hidden_layers() -> None:
+    with pytest.raises(xc.XavierError, match="at least two hidden layers"):
+        dg.LayerReport([_record("a"), _record("out")]).backprop_variance_ratio()
+
+
+def test_ratio_of_a_dead_last_layer_is_infinite() -> None:
+    dead = dg.summarize("z", "Linear", (2, 2), "tanh", activations=[0.0], backprop=[0.0, 0.0],
+                        weight_gradient=[0.0])
+    assert dg.LayerReport([_record("a"), dead, _record("out")]).backprop_variance_ratio() == \
+        math.inf
+
+
+def test_report_finds_layers_by_name() -> None:
+    report = dg.LayerReport([_record("encoder.0"), _record("head")])
+    assert report["head"].name == "head"
+    assert report[0].name == "encoder.0"
+    with pytest.raises(KeyError, match="no layer named 'decoder'"):
+        report["decoder"]
+
+
+def test_report_prints_a_table_with_one_row_per_layer() -> None:
+    report = dg.LayerReport([_record("0"), _record("2")])
+    lines = str(report).splitlines()
+    assert lines[0].split() == ["layer", "type", "weight", "shape", "activation", "act", "mean",
+                                "act", "std", "saturated", "Var[dC/ds]", "Var[dC/dW]"]
+    assert len(lines) == 4, f"got {len(lines)} lines, but should be header, rule and 2 rows"
+    assert lines[2].startswith("0 ") and "(20, 10)" in lines[2] and "tanh" in lines[2]
+
+
+def test_records_compare_by_their_statistics_not_their_samples() -> None:
+    assert _record("a", seed=3) == _record("a", seed=3)
+    assert _record("a", seed=3) != _record("a", seed=4)
