@@ -182,3 +182,12 @@ def test_worker_env_sets_intra_op_threads(threads: int | None,
     expected = None if threads is None else str(threads)
     assert env.get("OMP_NUM_THREADS") == expected, f"got {env.get('OMP_NUM_THREADS')!r}"
     assert env.get("TF_NUM_INTRAOP_THREADS") == expected
+
+
+def test_stage_package_imports_no_framework() -> None:
+    code = ("import sys, xavier_conformance.mnist\n"
+            "heavy = ('torch', 'jax', 'tensorflow', 'keras', 'optax', 'matplotlib', 'tqdm')\n"
+            "print(','.join(sorted(m for m in heavy if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=worker_env("torch"), check=True)
+    assert result.stdout.strip() == "", f"got {result.stdout.strip()}, but should be nothing"

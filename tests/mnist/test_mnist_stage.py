@@ -44,7 +44,9 @@ def test_worker_failure_is_reported_not_raised(copy_of: Callable[..., Path],
     # A corrupt file passes the parent's existence check; the worker's SHA-256 check fails.
     labels = FILES["test_labels"].name
     corrupt = copy_of(tamper={labels: lambda d: d[:8] + bytes([9 - d[8]]) + d[9:]})
-    result = run_stage(["jax"], data_dir=corrupt, out_dir=tmp_path / "out")
+    seen = []
+    result = run_stage(["jax"], data_dir=corrupt, out_dir=tmp_path / "out", on_backend=seen.append)
+    assert seen == list(result.backends), "on_backend should see each backend's result"
     assert not result.passed
     [failure] = result.failures()
     assert failure.startswith("jax: XavierError: ") and "is corrupt" in failure, failure
