@@ -23,7 +23,9 @@ from timing import compare, print_rows
 
 BACKENDS = ("tensorflow", "jax", "torch")
 SHAPE = (4096, 4096)
-REPEATS = 25
+ACCEPTANCE_REPEATS = 25
+"""Repeats of the GlorotUniform float32 row, the one with a ratio to meet (<= 1.05)."""
+REPEATS = 11
 
 
 def _ready(values: object) -> object:
@@ -38,19 +40,20 @@ def rows() -> list[tuple[str, str, float, float]]:
 
     from xavier_adapters import keras as xk
 
-    cases: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
-        ("GlorotUniform float32", lambda: xk.GlorotUniform(seed=1)(SHAPE),
+    cases: list[tuple[str, int, Callable[[], object], Callable[[], object]]] = [
+        ("GlorotUniform float32", ACCEPTANCE_REPEATS, lambda: xk.GlorotUniform(seed=1)(SHAPE),
          lambda: keras.initializers.GlorotUniform(seed=1)(SHAPE)),
-        ("GlorotTruncatedNormal float32", lambda: xk.GlorotTruncatedNormal(seed=1)(SHAPE),
+        ("GlorotTruncatedNormal float32", REPEATS,
+         lambda: xk.GlorotTruncatedNormal(seed=1)(SHAPE),
          lambda: keras.initializers.GlorotNormal(seed=1)(SHAPE)),
-        ("GlorotUniform bfloat16", lambda: xk.GlorotUniform(seed=1)(SHAPE, "bfloat16"),
+        ("GlorotUniform bfloat16", REPEATS, lambda: xk.GlorotUniform(seed=1)(SHAPE, "bfloat16"),
          lambda: keras.initializers.GlorotUniform(seed=1)(SHAPE, "bfloat16")),
     ]
     backend = f"keras-{keras.config.backend()}"
     timed = []
-    for name, ours, theirs in cases:
+    for name, repeats, ours, theirs in cases:
         mine, plain = compare(lambda ours=ours: _ready(ours()),
-                              lambda theirs=theirs: _ready(theirs()), repeats=REPEATS)
+                              lambda theirs=theirs: _ready(theirs()), repeats=repeats)
         timed.append((backend, f"{name} {SHAPE}", mine, plain))
     return timed
 
