@@ -103,8 +103,8 @@ class LayerRecord:
     ``activation`` is the nonlinearity the probe found after the layer (``"none"`` when it saw
     none: the activation statistics are then those of the layer's own output).
     ``saturated_fraction`` is ``None`` for a nonlinearity that does not saturate.
-    ``activations`` and ``backprop`` keep a sample of the values (at most :data:`MAX_VALUES`)
-    for histograms; they take no part in equality.
+    ``activation_sample`` and ``backprop_sample`` keep some of the values (at most
+    :data:`MAX_VALUES`) for histograms; they take no part in equality.
     """
 
     name: str
@@ -116,10 +116,10 @@ class LayerRecord:
     saturated_fraction: float | None
     backprop_variance: float
     weight_gradient_variance: float
-    activations: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32),
-                                             repr=False, compare=False)
-    backprop: NDArray[np.float32] = field(default_factory=lambda: np.zeros(0, np.float32),
-                                          repr=False, compare=False)
+    activation_sample: NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros(0, np.float32), repr=False, compare=False)
+    backprop_sample: NDArray[np.float32] = field(
+        default_factory=lambda: np.zeros(0, np.float32), repr=False, compare=False)
 
     def row(self) -> tuple[str, ...]:
         """The record as table cells."""
@@ -169,7 +169,7 @@ def summarize(
         activation_mean=float(h.mean()), activation_std=float(h.std()),
         saturated_fraction=saturated_fraction(h, name_of),
         backprop_variance=float(g.var()), weight_gradient_variance=float(dw.var()),
-        activations=keep_values(h, max_values), backprop=keep_values(g, max_values),
+        activation_sample=keep_values(h, max_values), backprop_sample=keep_values(g, max_values),
     )
 
 

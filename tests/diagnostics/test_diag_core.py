@@ -75,7 +75,7 @@ def test_summary_statistics_are_numpy_s_over_every_entry() -> None:
     assert record.backprop_variance == pytest.approx(g.var(), rel=1e-12)
     assert record.weight_gradient_variance == pytest.approx(dw.var(), rel=1e-12)
     assert record.saturated_fraction == pytest.approx(np.mean(np.abs(h) >= 0.99))
-    np.testing.assert_array_equal(record.activations, h.ravel().astype(np.float32))
+    np.testing.assert_array_equal(record.activation_sample, h.ravel().astype(np.float32))
 
 
 def test_records_keep_a_bounded_deterministic_sample() -> None:

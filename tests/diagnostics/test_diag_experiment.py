@@ -145,3 +145,16 @@ def test_a_few_hundred_sgd_steps_learn_mnist(framework: str) -> None:
     assert result.test_error < 30.0, (
         f"got test error {result.test_error:.1f}% after 300 steps, but should be < 30% "
         f"(chance is 90%) [{framework}, tanh, glorot]")
+
+
+@pytest.mark.slow
+def test_train_command_prints_the_table_beside_the_paper(capsys: pytest.CaptureFixture) -> None:
+    code = cli.main(["train", "--frameworks", "torch", "--activations", "tanh", "--steps", "20",
+                     "--test-examples", "200", "--data-dir", str(_mnist_dir())])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    table = out[out.index("activation  init"):].splitlines()
+    assert table[0].split() == ["activation", "init", "paper", "torch"], table[0]
+    assert table[2].split()[:3] == ["tanh", "standard", "1.76"], table[2]
+    assert table[3].split()[:3] == ["tanh", "glorot", "1.64"], table[3]
+    assert "total run time" in out

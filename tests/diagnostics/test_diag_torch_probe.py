@@ -114,8 +114,8 @@ def test_custom_loss_is_used() -> None:
 
 def test_samples_are_capped_by_max_values() -> None:
     report = probe_torch.probe(_mlp(), *_batch(), max_values=10)
-    assert {r.activations.size for r in report} == {10}
-    assert {r.backprop.size for r in report} == {10}
+    assert {r.activation_sample.size for r in report} == {10}
+    assert {r.backprop_sample.size for r in report} == {10}
 
 
 def test_a_model_without_weight_layers_is_refused() -> None:

@@ -32,6 +32,8 @@ QUANTITIES: dict[str, str] = {
     "activations": "activation value h",
     "backprop": "back-propagated gradient dC/ds",
 }
+SAMPLES: dict[str, str] = {"activations": "activation_sample", "backprop": "backprop_sample"}
+"""The record field holding each quantity's values."""
 BINS = 100
 DPI = 80
 
@@ -46,8 +48,9 @@ def _value_range(reports: Sequence[LayerReport], quantity: Quantity) -> tuple[fl
     """Asymptotes for a saturating activation, else +-4 of the largest std in the row."""
     if quantity == "activations" and reports[0].activation in ASYMPTOTES:
         return ASYMPTOTES[reports[0].activation]
-    largest = max(float(np.std(getattr(r, quantity))) for r in reports)
-    centre = float(np.mean(getattr(reports[0], quantity))) if quantity == "activations" else 0.0
+    largest = max(float(np.std(getattr(r, SAMPLES[quantity]))) for r in reports)
+    centre = (float(np.mean(reports[0].activation_sample)) if quantity == "activations"
+              else 0.0)
     half_width = 4.0 * largest or 1.0
     return centre - half_width, centre + half_width
 
@@ -111,8 +114,8 @@ def histogram_figure(
         unit = 10.0**exponent
         for column, record in enumerate(hidden):
             axis = axes[row][column]
-            axis.hist(getattr(record, quantity) / unit, bins=BINS, range=(low / unit, high / unit),
-                      density=True, color=f"C{row}")
+            axis.hist(getattr(record, SAMPLES[quantity]) / unit, bins=BINS,
+                      range=(low / unit, high / unit), density=True, color=f"C{row}")
             axis.set_title(f"layer {column + 1}", fontsize=9)
             axis.text(0.97, 0.95, _caption(record, quantity), transform=axis.transAxes,
                       ha="right", va="top", fontsize=7)
