@@ -135,6 +135,21 @@ def test_subclass_of_a_known_layer_is_known() -> None:
     assert (record.action, record.fans) == ("initialized", xc.Fans(64, 32)), record
 
 
+class _Bilinear(keras.Layer):
+    """A user's layer with an (in, in, out) kernel: out_k = x^T W_k x."""
+
+    def build(self, input_shape: tuple) -> None:
+        self.kernel = self.add_weight(shape=(input_shape[-1], input_shape[-1], 16), name="kernel")
+
+
+def test_a_user_layer_type_can_be_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(xk.LAYER_KERNELS, _Bilinear, lambda layer: {
+        "kernel": (xc.Layout(in_axis=(0, 1), out_axis=2), "bilinear")})
+    layer = _built(_Bilinear(name="layer"), (None, 8))
+    record = xk.init_model(layer, seed=0)["layer/kernel"]
+    assert (record.action, record.fans) == ("initialized", xc.Fans(64, 16)), record
+
+
 def test_unsupported_layers_are_skipped_and_left_as_they_are() -> None:
     model = keras.Sequential([keras.Input((6,), dtype="int32"), layers.Embedding(50, 16),
                               layers.BatchNormalization(), layers.Dense(4)])

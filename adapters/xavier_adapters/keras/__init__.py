@@ -4,18 +4,22 @@ Works under ``KERAS_BACKEND=tensorflow``, ``jax`` and ``torch``, sampling with K
 ops on the backend's device::
 
     import keras
-    import xavier_core as xc
     from xavier_adapters import keras as xk
 
-    layer = keras.layers.Dense(128, activation="tanh",
-                               kernel_initializer=xk.GlorotUniform(gain=5 / 3))
-    report = xk.init_model(model, xc.glorot_normal(), seed=0)   # every kernel, right fans
-    print(report)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(32, 3, activation="tanh",
+                            kernel_initializer=xk.GlorotUniform(gain=5 / 3)),
+        keras.layers.DepthwiseConv2D(3),
+    ])
+    report = xk.init_model(model, "normal", gain="tanh", seed=0)   # every kernel, its fans
+    print(report)                                                 # DepthwiseConv2D: (9, 9)
 
 - :class:`GlorotUniform`, :class:`GlorotNormal` (untruncated), :class:`GlorotTruncatedNormal`
   and their base :class:`VarianceScaling`: ``keras.initializers.Initializer`` subclasses with
   ``gain``, ``seed`` and explicit axes, registered as ``"xavier_init>GlorotUniform"`` etc.
-- :func:`init_model`: redraws the kernels of a built model with the fans of each layer type.
+- :func:`init_model`: redraws the kernels of a built model with the fans of each layer type
+  (:data:`LAYER_KERNELS`, which a user may extend with their own layer types).
 - :func:`from_spec` and :func:`sample`: any ``xavier_core`` spec as an initializer, and the
   conformance suite's sampler.
 """
@@ -30,7 +34,6 @@ from xavier_adapters.keras.initializers import (
     sample,
 )
 from xavier_adapters.keras.model import LAYER_KERNELS, init_model, kernel_layouts
-from xavier_adapters.keras.seeds import SeedStream
 
 __all__ = [
     "LAYER_KERNELS",
@@ -38,7 +41,6 @@ __all__ = [
     "GlorotNormal",
     "GlorotTruncatedNormal",
     "GlorotUniform",
-    "SeedStream",
     "VarianceScaling",
     "from_spec",
     "init_model",

@@ -76,9 +76,10 @@ LAYER_KERNELS: dict[type, Callable[[Any], KernelLayouts]] = {
     layers.GRUCell: _gates(3),
     layers.SimpleRNNCell: _gates(1),
 }
-"""The layer types ``init_model`` knows (subclasses included), and where their kernels are.
-MultiHeadAttention is covered through its EinsumDense projections; LSTM, GRU, SimpleRNN and
-Bidirectional through their cells."""
+"""The layer types ``init_model`` knows (subclasses included): each maps a built layer to its
+kernels, by variable name, with their layouts. MultiHeadAttention is covered through its
+EinsumDense projections; LSTM, GRU, SimpleRNN and Bidirectional through their cells. A user may
+add a layer type: ``LAYER_KERNELS[MyLayer] = lambda layer: {"kernel": (xc.CHANNELS_LAST, "")}``."""
 
 
 def kernel_layouts(layer: Any) -> KernelLayouts | None:
