@@ -59,11 +59,23 @@ TABLE: dict[str, Row] = {
     "linen-optimized-lstm-gate": Row(
         lambda: linen(nn.OptimizedLSTMCell(32), *lstm_inputs(32, 16)),
         "params/ii/kernel", (16, 32), (16, 32)),
+    "linen-einsum-heads": Row(
+        lambda: linen(nn.Einsum((64, 4, 16), "abc,cde->abde"), jnp.zeros((1, 5, 64))),
+        "params/kernel", (64, 4, 16), (64, 64)),
+    "linen-attention-out": Row(
+        lambda: linen(nn.MultiHeadDotProductAttention(4, qkv_features=64), jnp.zeros((1, 5, 64))),
+        "params/out/kernel", (4, 16, 64), (64, 64)),
     "nnx-linear": Row(lambda: (nnx.Linear(784, 64, rngs=nnx.Rngs(0)), {}),
                       "kernel", (784, 64), (784, 64)),
     "nnx-linear-general": Row(
         lambda: (nnx.LinearGeneral((8, 16), 64, axis=(-2, -1), rngs=nnx.Rngs(0)), {}),
         "kernel", (8, 16, 64), (128, 64)),
+    "nnx-einsum-heads": Row(
+        lambda: (nnx.Einsum("abc,cde->abde", (64, 4, 16), rngs=nnx.Rngs(0)), {}),
+        "kernel", (64, 4, 16), (64, 64)),
+    "nnx-attention-query": Row(
+        lambda: (nnx.MultiHeadAttention(4, 64, decode=False, rngs=nnx.Rngs(0)), {}),
+        "query/kernel", (64, 4, 16), (64, 64)),
     "nnx-conv2d-groups4": Row(
         lambda: (nnx.Conv(32, 64, (3, 3), feature_group_count=4, rngs=nnx.Rngs(0)), {}),
         "kernel", (3, 3, 8, 64), (72, 144)),
@@ -123,7 +135,8 @@ def test_fans_table_row(row: Row) -> None:
 
 def test_packed_gates_are_drawn_per_gate() -> None:
     # 4 gates of (256 -> 256) packed in one (256, 1024) kernel: Var = 2 / 512, not 2 / 1280.
-    cell = nnx.OptimizedLSTMCell(256, 256, rngs=nnx.Rngs(0))
+    # Built abstractly (no values, no orthogonal init), then drawn by init_params alone.
+    cell = nnx.eval_shape(lambda: nnx.OptimizedLSTMCell(256, 256, rngs=nnx.Rngs(0)))
     cell, report = xj.init_params(cell, jax.random.key(2), "normal")
     kernel = np.asarray(cell.dense_i.kernel[...])
     assert report["dense_i/kernel"].fans == (256, 256)

@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from jax.sharding import AxisType, NamedSharding
+from jax.sharding import AxisType, NamedSharding, SingleDeviceSharding
 from jax.sharding import PartitionSpec as P
 
 import xavier_core as xc
@@ -138,6 +138,31 @@ def test_partition_spec_under_a_mesh_context() -> None:
             jax.random.key(0))
     assert weight.sharding.spec == P("x", None)
     np.testing.assert_array_equal(np.asarray(weight), _unsharded(init))
+
+
+@pytest.mark.parametrize("factory_id", FACTORIES)
+def test_mixed_explicit_and_auto_axes(factory_id: str) -> None:
+    # 'x' (Explicit) goes to jax.random's out_sharding, 'y' (Auto) to the partitioner of jit.
+    mesh = jax.make_mesh((2, 4), ("x", "y"), axis_types=(AxisType.Explicit, AxisType.Auto))
+    sharding, init = NamedSharding(mesh, P("x", "y")), FACTORIES[factory_id]
+    weight = _sharded(init, sharding)
+    assert weight.sharding.is_equivalent_to(sharding, len(SHAPE)), f"got {weight.sharding}"
+    assert weight.addressable_shards[0].data.shape == (256, 256)
+    np.testing.assert_array_equal(np.asarray(weight), _unsharded(init))
+
+
+def test_any_other_sharding_goes_to_the_partitioner() -> None:
+    init = xj.glorot_uniform()
+    target = SingleDeviceSharding(jax.devices()[3])
+    weight = jax.jit(lambda key: init(key, SHAPE, out_sharding=target))(jax.random.key(0))
+    assert weight.devices() == {jax.devices()[3]}, f"got {weight.devices()}"
+    np.testing.assert_array_equal(np.asarray(weight), _unsharded(init))
+
+
+def test_manual_axes_are_refused() -> None:
+    mesh = jax.make_mesh((8,), ("m",), axis_types=(AxisType.Manual,))
+    with pytest.raises(xc.XavierError, match="out_sharding must be a sharding over Explicit or"):
+        xj.glorot_uniform()(jax.random.key(0), SHAPE, out_sharding=NamedSharding(mesh, P("m")))
 
 
 def test_eager_call_is_sharded_too() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 
 import xavier_core as xc
 from xavier_adapters._require import require
+from xavier_adapters.jax.sharding import split_sharding
 from xavier_core.errors import bad_argument
 from xavier_core.fans import Axes
 
@@ -23,6 +24,21 @@ jax = require("jax", "jax")
 jnp = require("jax.numpy", "jax")
 
 _X64_HINT = "turn x64 on: jax.config.update('jax_enable_x64', True) or JAX_ENABLE_X64=1"
+
+
+def float_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as a numpy dtype, if it is one xavier-init samples (float16 to float64).
+
+    Raises:
+      XavierError: not a dtype, or not float16, bfloat16, float32 or float64.
+    """
+    try:
+        target = jnp.dtype(dtype)
+    except TypeError as error:
+        allowed = f"a floating dtype ({', '.join(xc.FLOAT_DTYPES)})"
+        raise bad_argument("dtype", dtype, allowed) from error
+    xc.sampling_dtype(target.name)
+    return target
 
 
 def weight_dtype(dtype: Any = None) -> np.dtype:
@@ -34,50 +50,11 @@ def weight_dtype(dtype: Any = None) -> np.dtype:
     """
     if dtype is None:
         return jnp.dtype(jax.dtypes.canonicalize_dtype(float))
-    try:
-        target = jnp.dtype(dtype)
-    except TypeError as error:
-        allowed = f"a floating dtype ({', '.join(xc.FLOAT_DTYPES)})"
-        raise bad_argument("dtype", dtype, allowed) from error
-    xc.sampling_dtype(target.name)
+    target = float_dtype(dtype)
     if jax.dtypes.canonicalize_dtype(target) != target:
         raise bad_argument("dtype", target.name, "float16, bfloat16 or float32 while JAX's x64 "
                            "mode is off", _X64_HINT)
     return target
-
-
-def _mesh_axis_types(sharding: Any) -> dict[str, Any] | None:
-    """{axis name: AxisType} of the mesh ``sharding`` refers to; None if it names no mesh."""
-    if isinstance(sharding, jax.sharding.PartitionSpec):
-        mesh = jax.sharding.get_abstract_mesh()
-    elif isinstance(sharding, jax.sharding.NamedSharding):
-        mesh = sharding.mesh
-    else:
-        return None
-    return dict(zip(mesh.axis_names, mesh.axis_types, strict=True))
-
-
-def _axis_names(spec: Any) -> list[str]:
-    names: list[str] = []
-    for entry in spec:
-        if entry is not None:
-            names.extend(entry if isinstance(entry, tuple) else (entry,))
-    return names
-
-
-def samples_sharded(out_sharding: Any) -> bool:
-    """Whether ``jax.random`` can build ``out_sharding`` itself: a NamedSharding or
-    PartitionSpec over Explicit mesh axes only. Any other sharding (Auto axes, or another
-    Sharding type) is applied with ``jax.lax.with_sharding_constraint``, which the partitioner of
-    ``jax.jit`` pushes back into the sampler, so there too each shard is built on its device."""
-    types = _mesh_axis_types(out_sharding)
-    if not types:
-        return False
-    spec = out_sharding if isinstance(out_sharding, jax.sharding.PartitionSpec) else (
-        out_sharding.spec)
-    explicit = jax.sharding.AxisType.Explicit
-    return any(t == explicit for t in types.values()) and all(
-        types[name] == explicit for name in _axis_names(spec))
 
 
 def _sample(distribution: xc.Distribution, key: Any, shape: tuple[int, ...], dtype: np.dtype,
@@ -99,7 +76,8 @@ def draw(distribution: xc.Distribution, key: Any, shape: Sequence[int], dtype: A
 
     Sampled in ``xavier_core.sampling_dtype(dtype)`` (float32, or float64 for float64) and cast
     once, so a bfloat16 weight takes thousands of distinct values, not the ~128 of a bfloat16
-    sampler. ``out_sharding`` is a ``NamedSharding`` or ``PartitionSpec`` as in ``jax.random``.
+    sampler. ``out_sharding``: a ``NamedSharding`` or ``PartitionSpec`` as in ``jax.random``, over
+    Explicit or Auto mesh axes (:mod:`xavier_adapters.jax.sharding`), or any other ``Sharding``.
     One compiled program per (distribution, shape, dtype, sharding), so an eager call gives the
     same values as a call under ``jax.jit``.
     """
@@ -110,10 +88,11 @@ def draw(distribution: xc.Distribution, key: Any, shape: Sequence[int], dtype: A
 def _draw(key: Any, distribution: xc.Distribution, shape: tuple[int, ...], dtype: np.dtype,
           out_sharding: Any) -> Any:
     work = jnp.dtype(xc.sampling_dtype(dtype.name))
-    native = out_sharding if samples_sharded(out_sharding) else None
-    values = _sample(distribution, key, shape, work, native).astype(dtype)
-    if out_sharding is not None and native is None:
-        values = jax.lax.with_sharding_constraint(values, out_sharding)
+    by_sampler, by_partitioner = split_sharding(out_sharding) if out_sharding is not None else (
+        None, None)
+    values = _sample(distribution, key, shape, work, by_sampler).astype(dtype)
+    if by_partitioner is not None:
+        values = jax.lax.with_sharding_constraint(values, by_partitioner)
     return values
 
 
@@ -146,7 +125,7 @@ class Initializer:
         if not isinstance(self.layout, xc.Layout):
             raise bad_argument("layout", self.layout, "a xavier_core.Layout")
         if self.dtype is not None:
-            xc.sampling_dtype(jnp.dtype(self.dtype).name)
+            float_dtype(self.dtype)
 
     def __call__(self, key: Any, shape: Sequence[int], dtype: Any = None,
                  out_sharding: Any = None) -> Any:

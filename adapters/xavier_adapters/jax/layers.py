@@ -12,6 +12,7 @@ linen Dense, nnx Linear                         ``CHANNELS_LAST``: (in, out)
 linen DenseGeneral, nnx LinearGeneral           (*batch, *in, *out): batch axes in no fan
 linen / nnx Conv, feature_group_count=g         ``CHANNELS_LAST.with_(groups=g)``
 linen / nnx ConvTranspose                       (*k, in, out); transpose_kernel: (*k, out, in)
+linen / nnx Einsum                              read from the einsum equation
 linen OptimizedLSTMCell                         one (in, hidden) kernel per gate
 nnx OptimizedLSTMCell / GRUCell                 4 / 3 gates packed on the out axis: blocks
 eqx Linear                                      ``TORCH``: (out, in)
@@ -30,6 +31,7 @@ from typing import Any
 
 import xavier_core as xc
 from xavier_adapters._require import require
+from xavier_core.einsum import einsum_layout
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,15 @@ def _conv_transpose(kernel_size: Any, transpose_kernel: bool) -> Rules:
     return {("kernel",): plan, ("bias",): BIAS}
 
 
+def _einsum(equation: str | None) -> Rules:
+    """An einsum kernel's layout from its equation; none if the equation comes at call time."""
+    if equation is None:
+        return {}
+    layout = einsum_layout(equation)
+    rank = len(equation.replace(" ", "").split("->")[0].split(",")[1])
+    return {("kernel",): Plan(layout, rank, f"einsum {equation}"), ("bias",): BIAS}
+
+
 def _packed(layout: xc.Layout, gates: int, names: tuple[tuple[str, ...], tuple[str, ...]]
             ) -> Rules:
     """Input and recurrent weights with ``gates`` gates side by side on the out axis."""
@@ -104,6 +115,8 @@ def linen_rules(module: Any) -> Rules:
         return _conv(module.kernel_size, module.feature_group_count)
     if isinstance(module, nn.ConvTranspose):
         return _conv_transpose(module.kernel_size, module.transpose_kernel)
+    if isinstance(module, nn.Einsum):
+        return _einsum(module.einsum_str)
     if isinstance(module, nn.OptimizedLSTMCell):
         rules: Rules = {}
         for gate in GATES:  # stored per gate, as LSTMCell; concatenated only when applied
@@ -126,6 +139,8 @@ def nnx_rules(module: Any) -> Rules:
         return _conv(module.kernel_size, module.feature_group_count)
     if isinstance(module, nnx.ConvTranspose):
         return _conv_transpose(module.kernel_size, module.transpose_kernel)
+    if isinstance(module, nnx.Einsum):
+        return _einsum(module.einsum_str)
     for cell, gates in ((nnx.OptimizedLSTMCell, 4), (nnx.GRUCell, 3)):
         if isinstance(module, cell):
             rules = _packed(xc.CHANNELS_LAST, gates, (("dense_i", "kernel"), ("dense_h", "kernel")))

@@ -64,7 +64,8 @@ def init_params(
     Args:
       params: an ``equinox.Module``, a ``flax.nnx.Module``, or the variables (or params) of a
         ``flax.linen`` model, which also needs ``model``; or any pytree, with ``layouts``.
-        Leaves may be arrays or ``jax.ShapeDtypeStruct`` (from ``jax.eval_shape(model.init, ...)``).
+        Leaves may be arrays or ``jax.ShapeDtypeStruct`` (a model built abstractly by
+        ``jax.eval_shape(model.init, ...)`` or ``nnx.eval_shape``: nothing is drawn twice).
       key: a JAX PRNG key.
       distribution: ``"uniform"``, ``"normal"`` (untruncated) or ``"truncated_normal"``.
       gain: a number, or a nonlinearity name for ``xavier_core.calculate_gain`` (``"relu"``).

@@ -1,0 +1,57 @@
+"""How an ``out_sharding`` reaches JAX: the part ``jax.random`` builds, the part ``jax.jit`` does.
+
+``jax.random``'s samplers take an ``out_sharding`` over Explicit mesh axes and build each shard on
+its device. Auto mesh axes (the default of ``jax.sharding.Mesh``) are for the partitioner of
+``jax.jit`` instead: a ``with_sharding_constraint`` on the sample, which it pushes back into the
+sampler, so there too each device builds only its shard. Either way the fans are those of the
+global shape, and with JAX's partitionable threefry (the default) the values equal the unsharded
+call's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xavier_adapters._require import require
+from xavier_core.errors import bad_argument
+
+jax = require("jax", "jax")
+P = jax.sharding.PartitionSpec
+
+
+def _keep(entry: Any, types: dict[str, Any], kind: Any) -> Any:
+    """One spec entry with only the mesh axes of type ``kind`` (None if none is left)."""
+    names = () if entry is None else entry if isinstance(entry, tuple) else (entry,)
+    kept = tuple(name for name in names if types[name] == kind)
+    return None if not kept else kept[0] if len(kept) == 1 else kept
+
+
+def split_sharding(out_sharding: Any) -> tuple[Any, Any]:
+    """``(for jax.random, for with_sharding_constraint)``; each None when it shards nothing.
+
+    A ``NamedSharding`` or ``PartitionSpec`` (over the mesh of ``jax.set_mesh``) is split by axis
+    type, Explicit to the sampler and Auto to the partitioner; any other ``Sharding`` goes whole
+    to the partitioner.
+
+    Raises:
+      XavierError: the spec names a Manual axis (inside ``shard_map`` shapes are local already).
+    """
+    if isinstance(out_sharding, P):
+        mesh, spec = jax.sharding.get_abstract_mesh(), out_sharding
+    elif isinstance(out_sharding, jax.sharding.NamedSharding):
+        mesh, spec = out_sharding.mesh, out_sharding.spec
+    else:
+        return None, out_sharding
+    types = dict(zip(mesh.axis_names, mesh.axis_types, strict=True))
+    kinds = (jax.sharding.AxisType.Explicit, jax.sharding.AxisType.Auto)
+    if any(types[name] not in kinds for entry in spec if entry is not None
+           for name in (entry if isinstance(entry, tuple) else (entry,))):
+        raise bad_argument("out_sharding", out_sharding, "a sharding over Explicit or Auto mesh "
+                           "axes", "inside shard_map, call the initializer with the local shape")
+    parts = []
+    for kind in kinds:
+        entries = [_keep(entry, types, kind) for entry in spec]
+        named = P(*entries) if isinstance(out_sharding, P) else (
+            jax.sharding.NamedSharding(mesh, P(*entries)))
+        parts.append(named if any(e is not None for e in entries) else None)
+    return parts[0], parts[1]
