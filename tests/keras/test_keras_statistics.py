@@ -18,23 +18,31 @@ from keras_helpers import BACKEND, assert_matches, numpy_of
 
 import xavier_core as xc
 from xavier_adapters import keras as xk
+from xavier_adapters.keras.initializers import layout_config
 
 KERNELS = {
     "dense-784x128": ((784, 128), xc.CHANNELS_LAST),
     "conv2d-3x3x64x128": ((3, 3, 64, 128), xc.CHANNELS_LAST),
     "conv1d-5x96x128": ((5, 96, 128), xc.CHANNELS_LAST),
     "conv2d-transpose-3x3x128x64": ((3, 3, 128, 64), xc.KERAS_TRANSPOSED),
+    "stacked-6x96x128": ((6, 96, 128), xc.Layout(in_axis=1, out_axis=2, batch_axis=0)),
 }
 INITIALIZERS = {
     "uniform": (xk.GlorotUniform, xc.glorot_uniform),
     "normal": (xk.GlorotNormal, xc.glorot_normal),
     "truncated_normal": (xk.GlorotTruncatedNormal, xc.glorot_truncated_normal),
 }
-JAX_X64 = BACKEND == "jax" and bool(__import__("jax").config.read("jax_enable_x64"))
 
 
-def _layout_kwargs(layout: xc.Layout) -> dict:
-    return {"in_axis": layout.in_axis, "out_axis": layout.out_axis}
+def _jax_x64() -> bool:
+    if BACKEND != "jax":
+        return False
+    import jax
+
+    return bool(jax.config.read("jax_enable_x64"))
+
+
+JAX_X64 = _jax_x64()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
@@ -44,7 +52,7 @@ def test_kernel_matches_spec(kernel: str, kind: str, dtype: str) -> None:
     shape, layout = KERNELS[kernel]
     cls, spec = INITIALIZERS[kind]
     seed = sum(map(ord, f"{kernel}{kind}{dtype}"))
-    values = cls(seed=seed, **_layout_kwargs(layout))(shape, dtype=dtype)
+    values = cls(seed=seed, **layout_config(layout))(shape, dtype=dtype)
     assert tuple(values.shape) == shape, f"got shape {tuple(values.shape)}, but should be {shape}"
     assert xc.dtype_name(values.dtype) == dtype, f"got {values.dtype}, but should be {dtype}"
     assert_matches(values, spec().resolve(shape, layout).distribution, f"{kernel}, {kind}, {dtype}")
@@ -119,10 +127,11 @@ def test_float64_without_jax_x64_is_a_clear_error() -> None:
 def test_float64_with_jax_x64_is_sampled_in_float64() -> None:
     code = (
         "import numpy as np\n"
+        "import xavier_core as xc\n"
         "from xavier_adapters import keras as xk\n"
-        "values = xk.sample(xk.xc.glorot_normal(), (256, 256), xk.xc.CHANNELS_LAST, 'float64', 1)\n"
+        "values = xk.sample(xc.glorot_normal(), (256, 256), xc.CHANNELS_LAST, 'float64', 1)\n"
         "print(values.dtype, np.array_equal(values, values.astype(np.float32).astype(float)))\n"
-    ).replace("xk.xc.", "__import__('xavier_core').")
+    )
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_ENABLE_X64": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                             check=True, timeout=300)
