@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from xavier_conformance.mnist import ALL_BACKENDS, FILES, StageResult, run_stage
+from xavier_conformance.mnist import cli as mnist_cli
 from xavier_conformance.mnist import worker as mnist_worker
 from xavier_core import XavierError
 
@@ -89,3 +90,24 @@ def test_quick_tier_backends_agree_within_one_point(quick_tier: StageResult) -> 
         f"got a spread of {quick_tier.spread * 100:.2f} points, but should be <= 1.00 "
         f"{[(b.backend, b.mean_final) for b in quick_tier.backends]}")
     assert quick_tier.passed, quick_tier.failures()
+
+
+def test_cli_refuses_an_unknown_backend(mnist_dir: Path, capsys: pytest.CaptureFixture) -> None:
+    code = mnist_cli.main(["--backends", "torch,mxnet", "--data-dir", str(mnist_dir)])
+    assert code == 2
+    assert "error: backends must be a non-empty list from torch" in capsys.readouterr().err
+
+
+def test_cli_prints_the_verdict_and_writes_json_and_plot(copy_of: Callable[..., Path],
+                                                         tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture) -> None:
+    labels = FILES["test_labels"].name
+    corrupt = copy_of(tamper={labels: lambda d: d[:8] + bytes([9 - d[8]]) + d[9:]})
+    code = mnist_cli.main(["--backends", "jax", "--data-dir", str(corrupt),
+                           "--json", str(tmp_path / "out.json"), "--plot", str(tmp_path / "c.png")])
+    captured = capsys.readouterr()
+    assert code == 1, f"got exit {code}, but a failed stage should exit 1"
+    assert "\nFAIL\n  jax: XavierError" in captured.out, captured.out
+    assert "mnist: jax done in" in captured.err, captured.err
+    assert json.loads((tmp_path / "out.json").read_text())["passed"] is False
+    assert (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
