@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -20,13 +20,21 @@ from xavier_adapters.jax.sharding import split_sharding
 from xavier_core.errors import bad_argument
 from xavier_core.fans import Axes
 
-jax = require("jax", "jax")
-jnp = require("jax.numpy", "jax")
+if TYPE_CHECKING:
+    import jax
+    import jax.numpy as jnp
+else:
+    jax = require("jax", "jax")
+    jnp = require("jax.numpy", "jax")
+
+DTypeLike: TypeAlias = Any
+"""A dtype as JAX takes it: ``jnp.bfloat16``, ``"float32"``, ``np.dtype``, ..."""
+OutSharding: TypeAlias = "jax.sharding.Sharding | jax.sharding.PartitionSpec | None"
 
 _X64_HINT = "turn x64 on: jax.config.update('jax_enable_x64', True) or JAX_ENABLE_X64=1"
 
 
-def float_dtype(dtype: Any) -> np.dtype:
+def float_dtype(dtype: DTypeLike) -> np.dtype:
     """``dtype`` as a numpy dtype, if it is one xavier-init samples (float16 to float64).
 
     Raises:
@@ -41,7 +49,7 @@ def float_dtype(dtype: Any) -> np.dtype:
     return target
 
 
-def weight_dtype(dtype: Any = None) -> np.dtype:
+def weight_dtype(dtype: DTypeLike | None = None) -> np.dtype:
     """The dtype a weight is returned in: ``dtype``, or JAX's default float dtype when None.
 
     Raises:
@@ -57,8 +65,8 @@ def weight_dtype(dtype: Any = None) -> np.dtype:
     return target
 
 
-def _sample(distribution: xc.Distribution, key: Any, shape: tuple[int, ...], dtype: np.dtype,
-            out_sharding: Any) -> Any:
+def _sample(distribution: xc.Distribution, key: jax.Array, shape: tuple[int, ...],
+            dtype: np.dtype, out_sharding: OutSharding) -> jax.Array:
     """``distribution`` drawn by jax.random in ``dtype``, with the spec's own numbers."""
     if isinstance(distribution, xc.Uniform):
         bound = distribution.bound
@@ -70,8 +78,8 @@ def _sample(distribution: xc.Distribution, key: Any, shape: tuple[int, ...], dty
     return unit * distribution.scale
 
 
-def draw(distribution: xc.Distribution, key: Any, shape: Sequence[int], dtype: Any = None,
-         out_sharding: Any = None) -> Any:
+def draw(distribution: xc.Distribution, key: jax.Array, shape: Sequence[int],
+         dtype: DTypeLike | None = None, out_sharding: OutSharding = None) -> jax.Array:
     """A ``jax.Array`` of ``shape`` from ``distribution``, in ``dtype``, placed by ``out_sharding``.
 
     Sampled in ``xavier_core.sampling_dtype(dtype)`` (float32, or float64 for float64) and cast
@@ -85,11 +93,10 @@ def draw(distribution: xc.Distribution, key: Any, shape: Sequence[int], dtype: A
 
 
 @partial(jax.jit, static_argnums=(1, 2, 3, 4))
-def _draw(key: Any, distribution: xc.Distribution, shape: tuple[int, ...], dtype: np.dtype,
-          out_sharding: Any) -> Any:
+def _draw(key: jax.Array, distribution: xc.Distribution, shape: tuple[int, ...],
+          dtype: np.dtype, out_sharding: OutSharding) -> jax.Array:
     work = jnp.dtype(xc.sampling_dtype(dtype.name))
-    by_sampler, by_partitioner = split_sharding(out_sharding) if out_sharding is not None else (
-        None, None)
+    by_sampler, by_partitioner = split_sharding(out_sharding)
     values = _sample(distribution, key, shape, work, by_sampler).astype(dtype)
     if by_partitioner is not None:
         values = jax.lax.with_sharding_constraint(values, by_partitioner)
@@ -117,7 +124,7 @@ class Initializer:
 
     spec: xc.VarianceScaling
     layout: xc.Layout = xc.CHANNELS_LAST
-    dtype: Any = None
+    dtype: DTypeLike | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.spec, xc.VarianceScaling):
@@ -127,8 +134,8 @@ class Initializer:
         if self.dtype is not None:
             float_dtype(self.dtype)
 
-    def __call__(self, key: Any, shape: Sequence[int], dtype: Any = None,
-                 out_sharding: Any = None) -> Any:
+    def __call__(self, key: jax.Array, shape: Sequence[int], dtype: DTypeLike | None = None,
+                 out_sharding: OutSharding = None) -> jax.Array:
         resolved = self.spec.resolve(shape, self.layout)
         chosen = self.dtype if dtype is None else dtype
         return draw(resolved.distribution, key, resolved.shape, chosen, out_sharding)
@@ -151,7 +158,7 @@ def variance_scaling(
     in_axis: int | Sequence[int] = -2,
     out_axis: int | Sequence[int] = -1,
     batch_axis: int | Sequence[int] = (),
-    dtype: Any = None,
+    dtype: DTypeLike | None = None,
 ) -> Initializer:
     """variance = scale / n, n = fan_in | fan_out | fan_avg | fan_geo_avg of the weight's axes.
 
@@ -172,7 +179,7 @@ def glorot_uniform(
     in_axis: int | Sequence[int] = -2,
     out_axis: int | Sequence[int] = -1,
     batch_axis: int | Sequence[int] = (),
-    dtype: Any = None,
+    dtype: DTypeLike | None = None,
     *,
     gain: float = 1.0,
 ) -> Initializer:
@@ -189,7 +196,7 @@ def glorot_normal(
     in_axis: int | Sequence[int] = -2,
     out_axis: int | Sequence[int] = -1,
     batch_axis: int | Sequence[int] = (),
-    dtype: Any = None,
+    dtype: DTypeLike | None = None,
     *,
     gain: float = 1.0,
 ) -> Initializer:
@@ -205,7 +212,7 @@ def glorot_truncated_normal(
     in_axis: int | Sequence[int] = -2,
     out_axis: int | Sequence[int] = -1,
     batch_axis: int | Sequence[int] = (),
-    dtype: Any = None,
+    dtype: DTypeLike | None = None,
     *,
     gain: float = 1.0,
 ) -> Initializer:
@@ -224,7 +231,7 @@ def sample(
     dtype: str,
     seed: int,
     device: str | None = None,
-) -> Any:
+) -> jax.Array:
     """One weight for the conformance suite: ``spec`` in ``layout``, keyed by ``seed``.
 
     Args:

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xavier_core as xc
 from xavier_adapters._require import require
@@ -20,15 +20,19 @@ from xavier_adapters.jax.initializers import draw
 from xavier_adapters.jax.layers import Plan, Rules, equinox_rules, linen_rules, nnx_rules
 from xavier_core.errors import bad_argument
 
-jax = require("jax", "jax")
-jnp = require("jax.numpy", "jax")
+if TYPE_CHECKING:
+    import jax
+    import jax.numpy as jnp
+else:
+    jax = require("jax", "jax")
+    jnp = require("jax.numpy", "jax")
 
 Path = tuple[str, ...]
 Rebuild = Callable[[dict[Path, Any]], Any]
 
 
 @dataclass(frozen=True)
-class Param:
+class TreeParam:
     """One parameter as found in a tree: where it is, which layer owns it, and what to do."""
 
     path: Path
@@ -43,7 +47,7 @@ class Param:
 
 def init_params(
     params: Any,
-    key: Any,
+    key: jax.Array,
     distribution: xc.DistributionName = "uniform",
     *,
     gain: float | str = 1.0,
@@ -119,7 +123,8 @@ def plan_params(params: Any, *, model: Any = None, args: tuple[Any, ...] = (),
     return {param.name: param.plan for param in found if param.plan is not None}
 
 
-def _init_one(param: Param, key: Any, spec: xc.VarianceScaling) -> tuple[Any, xc.InitRecord]:
+def _init_one(param: TreeParam, key: jax.Array, spec: xc.VarianceScaling
+              ) -> tuple[jax.Array | None, xc.InitRecord]:
     """The new value of ``param`` (None: leave it) and its record."""
     shape, plan = tuple(param.value.shape), param.plan
     record = partial(xc.InitRecord, param.name, param.layer, shape)
@@ -134,7 +139,7 @@ def _init_one(param: Param, key: Any, spec: xc.VarianceScaling) -> tuple[Any, xc
     return value, record("initialized", resolved.fans, resolved.distribution, plan.note)
 
 
-def _check_rank(param: Param) -> None:
+def _check_rank(param: TreeParam) -> None:
     """Refuse a weight whose rank does not fit its layer's layout (stacked layers)."""
     plan, shape = param.plan, tuple(param.value.shape)
     if plan is not None and plan.layout is not None and len(shape) != plan.rank:
@@ -144,7 +149,7 @@ def _check_rank(param: Param) -> None:
             f"layouts={{{param.name!r}: Layout(..., batch_axis=0)}}")
 
 
-def _override(found: list[Param], layouts: Mapping[str, xc.Layout]) -> list[Param]:
+def _override(found: list[TreeParam], layouts: Mapping[str, xc.Layout]) -> list[TreeParam]:
     """``found`` with the plans of the parameters named in ``layouts`` replaced."""
     names = [param.name for param in found]
     for name, layout in layouts.items():
@@ -161,7 +166,7 @@ def _override(found: list[Param], layouts: Mapping[str, xc.Layout]) -> list[Para
 
 
 def _read(params: Any, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-          plain: bool) -> tuple[list[Param], Rebuild]:
+          plain: bool) -> tuple[list[TreeParam], Rebuild]:
     """The parameters of ``params`` with their plans, and how to rebuild the tree. A plain
     pytree (no model) is refused unless ``plain``: nothing in it says what its layers are."""
     equinox = sys.modules.get("equinox")  # a Module of a framework implies it is imported
@@ -204,7 +209,7 @@ def _is_float(leaf: Any) -> bool:
 
 
 def _collect(modules: Iterable[tuple[Path, Any]], leaves: Iterable[tuple[Path, Any]],
-             rules_of: Callable[[Any], Rules]) -> list[Param]:
+             rules_of: Callable[[Any], Rules]) -> list[TreeParam]:
     """Each float leaf with the plan its layer's rule gives it. Parents are read first, so a
     layer can claim its children's parameters (packed gates)."""
     owners: dict[Path, str] = {}
@@ -222,7 +227,7 @@ def _collect(modules: Iterable[tuple[Path, Any]], leaves: Iterable[tuple[Path, A
     for path, leaf in leaves:
         if _is_float(leaf):
             layer, plan = plans.get(path, (owner(path), None))
-            found.append(Param(path, layer, leaf, plan))
+            found.append(TreeParam(path, layer, leaf, plan))
     return found
 
 
@@ -234,7 +239,7 @@ def _replacer(new: dict[Path, Any], strip: Callable[[Path], Path | None]) -> Cal
     return replace_leaf
 
 
-def _equinox(model: Any) -> tuple[list[Param], Rebuild]:
+def _equinox(model: Any) -> tuple[list[TreeParam], Rebuild]:
     equinox = sys.modules["equinox"]
 
     def modules(node: Any, prefix: Path) -> Iterable[tuple[Path, Any]]:
@@ -251,12 +256,12 @@ def _equinox(model: Any) -> tuple[list[Param], Rebuild]:
         _replacer(new, lambda name: name), model)
 
 
-def _nnx(model: Any) -> tuple[list[Param], Rebuild]:
+def _nnx(model: Any) -> tuple[list[TreeParam], Rebuild]:
     nnx = sys.modules["flax.nnx"]
     modules = [(tuple(map(str, path)), node) for path, node in nnx.iter_graph(model)
                if isinstance(node, nnx.Module)]
     graphdef, state, rest = nnx.split(model, nnx.Param, ...)
-    # A Param's array sits one attribute below the Param itself: strip that last key.
+    # An nnx.Param holds its array one attribute down (.value): strip that last key.
     leaves = [(_names(p[:-1]), leaf) for p, leaf in jax.tree_util.tree_flatten_with_path(state)[0]]
     found = _collect(modules, leaves, nnx_rules)
 
@@ -268,7 +273,7 @@ def _nnx(model: Any) -> tuple[list[Param], Rebuild]:
 
 
 def _linen(variables: Any, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-           ) -> tuple[list[Param], Rebuild]:
+           ) -> tuple[list[TreeParam], Rebuild]:
     nn = require("flax.linen", "flax")
     if not isinstance(model, nn.Module):
         raise bad_argument("model", type(model).__name__, "a flax.linen Module")
@@ -302,8 +307,8 @@ def _linen_modules(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     return list(seen.items())
 
 
-def _pytree(params: Any) -> tuple[list[Param], Rebuild]:
+def _pytree(params: Any) -> tuple[list[TreeParam], Rebuild]:
     leaves = [(_names(p), leaf) for p, leaf in jax.tree_util.tree_flatten_with_path(params)[0]]
-    found = [Param(path, "", leaf, None) for path, leaf in leaves if _is_float(leaf)]
+    found = [TreeParam(path, "", leaf, None) for path, leaf in leaves if _is_float(leaf)]
     return found, lambda new: jax.tree_util.tree_map_with_path(
         _replacer(new, lambda name: name), params)

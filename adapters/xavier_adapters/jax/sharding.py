@@ -10,12 +10,15 @@ call's.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xavier_adapters._require import require
 from xavier_core.errors import bad_argument
 
-jax = require("jax", "jax")
+if TYPE_CHECKING:
+    import jax
+else:
+    jax = require("jax", "jax")
 P = jax.sharding.PartitionSpec
 
 
@@ -27,7 +30,8 @@ def _keep(entry: Any, types: dict[str, Any], kind: Any) -> Any:
 
 
 def split_sharding(out_sharding: Any) -> tuple[Any, Any]:
-    """``(for jax.random, for with_sharding_constraint)``; each None when it shards nothing.
+    """``(for jax.random, for with_sharding_constraint)``; each None when it shards nothing
+    (both None for ``out_sharding=None``).
 
     A ``NamedSharding`` or ``PartitionSpec`` (over the mesh of ``jax.set_mesh``) is split by axis
     type, Explicit to the sampler and Auto to the partitioner; any other ``Sharding`` goes whole
@@ -36,6 +40,8 @@ def split_sharding(out_sharding: Any) -> tuple[Any, Any]:
     Raises:
       XavierError: the spec names a Manual axis (inside ``shard_map`` shapes are local already).
     """
+    if out_sharding is None:
+        return None, None
     if isinstance(out_sharding, P):
         mesh, spec = jax.sharding.get_abstract_mesh(), out_sharding
     elif isinstance(out_sharding, jax.sharding.NamedSharding):
