@@ -172,21 +172,16 @@ def test_eager_call_is_sharded_too() -> None:
     np.testing.assert_array_equal(np.asarray(weight), _unsharded(xj.glorot_normal()))
 
 
-def test_flax_nnx_sharded_kernel() -> None:
-    # nnx under jit with the kernel's sharding given as a constraint on the initializer's output.
+@pytest.mark.parametrize("axis_type", AXIS_TYPES)
+def test_flax_nnx_with_partitioning(axis_type: str) -> None:
+    # Flax's own sharding annotation around our initializer, under nnx.jit and the mesh.
     from flax import nnx
 
-    sharding = _sharding(SPLITS["8-shards-out"], "auto")
-    init = xj.glorot_uniform()
-
-    def sharded_init(key: jax.Array, shape: tuple[int, ...], dtype: jnp.dtype) -> jax.Array:
-        return init(key, shape, dtype, out_sharding=sharding)
-
-    @jax.jit
-    def build() -> jax.Array:
-        return nnx.Linear(512, 1024, kernel_init=sharded_init, rngs=nnx.Rngs(params=0)).kernel[...]
-
-    kernel = build()
-    assert kernel.sharding.is_equivalent_to(sharding, 2)
-    expected = nnx.Linear(512, 1024, kernel_init=init, rngs=nnx.Rngs(params=0)).kernel[...]
-    np.testing.assert_array_equal(np.asarray(kernel), np.asarray(expected))
+    sharding = _sharding(SPLITS["8-shards-out"], axis_type)
+    init = nnx.with_partitioning(xj.glorot_uniform(), (None, "x"))
+    with jax.set_mesh(sharding.mesh):
+        layer = nnx.jit(lambda: nnx.Linear(512, 1024, kernel_init=init, rngs=nnx.Rngs(0)))()
+    kernel = layer.kernel[...]
+    assert kernel.sharding.is_equivalent_to(sharding, 2), f"got {kernel.sharding}"
+    plain = nnx.Linear(512, 1024, kernel_init=xj.glorot_uniform(), rngs=nnx.Rngs(0))
+    np.testing.assert_array_equal(np.asarray(kernel), np.asarray(plain.kernel[...]))

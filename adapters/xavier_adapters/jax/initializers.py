@@ -165,6 +165,15 @@ def variance_scaling(
     The signature of ``jax.nn.initializers.variance_scaling``; ``"normal"`` is untruncated
     there and here, ``"truncated_normal"`` has its final std corrected to sqrt(scale / n).
 
+    Args:
+      scale: a finite number >= 0 (gain^2 for Glorot, 2 for He).
+      mode: ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` or ``"fan_geo_avg"``.
+      distribution: ``"uniform"``, ``"normal"`` or ``"truncated_normal"``.
+      in_axis, out_axis, batch_axis, dtype: as :func:`glorot_uniform`.
+
+    Returns:
+      An :class:`Initializer`.
+
     Raises:
       XavierError: a bad scale, mode or distribution (now), or bad axes for a shape (at call).
 
@@ -185,6 +194,18 @@ def glorot_uniform(
 ) -> Initializer:
     """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010).
 
+    Args:
+      in_axis, out_axis, batch_axis: the weight's axes, as in ``jax.nn.initializers``; other
+        axes are the receptive field. The defaults are Flax's ``(..., in, out)``.
+      dtype: the default dtype; the ``dtype`` of a call wins.
+      gain: a finite number >= 0, e.g. ``xavier_core.calculate_gain("tanh")``.
+
+    Returns:
+      An :class:`Initializer`: ``init(key, shape, dtype=None, out_sharding=None)``.
+
+    Raises:
+      XavierError: a bad gain or dtype (now), or axes that do not fit a shape (at call).
+
     Example:
       >>> import flax.linen as nn
       >>> layer = nn.Dense(256, kernel_init=glorot_uniform())
@@ -203,7 +224,12 @@ def glorot_normal(
     """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated.
 
     ``jax.nn.initializers.glorot_normal`` is truncated; that one is
-    :func:`glorot_truncated_normal` here.
+    :func:`glorot_truncated_normal` here. Arguments, return and errors as :func:`glorot_uniform`.
+
+    Example:
+      >>> import jax
+      >>> glorot_normal(gain=2 ** 0.5)(jax.random.key(0), (784, 256)).std() > 0.05
+      Array(True, dtype=bool)
     """
     return Initializer(xc.glorot_normal(gain), _layout(in_axis, out_axis, batch_axis), dtype)
 
@@ -218,7 +244,12 @@ def glorot_truncated_normal(
 ) -> Initializer:
     """N(0, t^2) cut at +-2t, t = s / 0.8796..., so the final std is s = gain sqrt(2 / (in + out)).
 
-    Draws the same law as ``jax.nn.initializers.glorot_normal``.
+    The law of ``jax.nn.initializers.glorot_normal``. Arguments, return and errors as
+    :func:`glorot_uniform`.
+
+    Example:
+      >>> import jax
+      >>> w = glorot_truncated_normal()(jax.random.key(0), (784, 256), jax.numpy.bfloat16)
     """
     return Initializer(xc.glorot_truncated_normal(gain), _layout(in_axis, out_axis, batch_axis),
                        dtype)
@@ -235,7 +266,13 @@ def sample(
     """One weight for the conformance suite: ``spec`` in ``layout``, keyed by ``seed``.
 
     Args:
+      spec, shape, layout: what to draw, for a weight of ``shape`` stored in ``layout``.
+      dtype: the weight's dtype name; ``"float64"`` needs x64 (``JAX_ENABLE_X64=1``).
+      seed: the seed of ``jax.random.key``: the same arguments give the same values.
       device: a platform name (``"cpu"``, ``"gpu"``, ``"tpu"``); None: JAX's default device.
+
+    Returns:
+      A ``jax.Array`` on that device.
 
     Example:
       >>> import xavier_core as xc
