@@ -160,8 +160,8 @@ def variance_figure(
         raise bad_argument("panels", {k: len(v) for k, v in panels.items()},
                            "at least one panel, each with at least one series")
     plt = _pyplot()
-    figure, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels), 6.2), squeeze=False,
-                                constrained_layout=True)
+    figure, axes = plt.subplots(2, len(panels), figsize=(4.2 * len(panels) + 2.0, 6.2),
+                                squeeze=False, constrained_layout=True)
     measures = (("backprop_variance", "Var[dC/ds]"), ("weight_gradient_variance", "Var[dC/dW]"))
     for column, (panel, series) in enumerate(panels.items()):
         for row, (field, label) in enumerate(measures):
@@ -171,18 +171,24 @@ def variance_figure(
                 depth = range(1, len(hidden[0]) + 1)
                 values = [_geometric_mean([getattr(h[i], field) for h in hidden])
                           for i in range(len(hidden[0]))]
-                axis.plot(depth, values, marker="os^v<>"[index % 6], label=name,
-                          color=f"C{index}")
+                axis.plot(depth, values, label=name, color=f"C{index}", **_series_style(index))
             axis.set_yscale("log")
             axis.set_xlabel("hidden layer", fontsize=9)
             axis.set_ylabel(label, fontsize=9)
             axis.set_xticks(list(depth))
             axis.set_title(panel, fontsize=10)
             axis.grid(True, which="major", alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="best")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if title:
         figure.suptitle(title, fontsize=11)
     return figure
+
+
+def _series_style(index: int) -> dict[str, Any]:
+    """Hollow markers that shrink and dashes that change from series to series, so that series
+    lying on top of each other (frameworks that agree) all stay visible."""
+    return {"marker": "os^v<>D"[index % 7], "markersize": max(3.0, 11.0 - 1.5 * index),
+            "markerfacecolor": "none", "linestyle": ("-", "--", ":")[index % 3]}
 
 
 def _save(figure: Any, path: str | Path) -> Path:
