@@ -88,8 +88,8 @@ def _replace_beyond_cut(
     way (on a tensor that small, one round almost always suffices), so the result is exactly the
     truncated normal, for one extra scan of ``values``.
     """
-    outside = keras.ops.abs(values) > distribution.bound
-    count = int(keras.ops.sum(outside))
+    outside = values.abs() > distribution.bound  # torch tensor methods: this is torch's path
+    count = int(outside.count_nonzero())
     if count:
         fresh = keras.random.truncated_normal((count,), stddev=distribution.scale, dtype=work,
                                               seed=seeds.next())
