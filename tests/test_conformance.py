@@ -60,3 +60,12 @@ def test_python_dash_m_runs_the_same_command() -> None:
     done = subprocess.run([sys.executable, "-m", "xavier_conformance", "--help"],
                           capture_output=True, text=True, check=True)
     assert "xavier-conformance" in done.stdout
+
+
+@pytest.mark.slow
+def test_mnist_stage_runs_from_the_conformance_command(tmp_path: Path) -> None:
+    passed, record = cli.run_mnist("quick", ["numpy", "jax"], tmp_path)
+    assert passed, record
+    assert [b["backend"] for b in record["backends"]] == ["jax"]  # numpy trains nothing
+    assert {p.name for p in tmp_path.iterdir()} == {"mnist-quick.json", "mnist-quick.txt",
+                                                    "mnist-quick.png"}

@@ -7,6 +7,8 @@ when anything fails.
     xavier-conformance                                # every installed backend, on the CPU
     xavier-conformance --backends torch,keras-jax     # only these (each must be installed)
     xavier-conformance --json results.json            # the same results, machine-readable
+    xavier-conformance --mnist quick                  # also train MNIST, 1 epoch per backend
+    xavier-conformance --full                         # the full report: --mnist full as well
 
 Backends: numpy, torch, jax, keras-tensorflow, keras-jax, keras-torch (or XAVIER_BACKENDS);
 devices: cpu (default), cuda/gpu (or XAVIER_DEVICES).
@@ -38,7 +40,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="also write results to PATH")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output")
-    return parser.parse_args(argv)
+    parser.add_argument("--mnist", choices=("quick", "full"), default=None,
+                        help="also run the MNIST stage: quick (1 epoch, 1 seed) or full "
+                             "(10 epochs, 3 seeds)")
+    parser.add_argument("--full", action="store_true",
+                        help="the full report: the statistical suite and --mnist full")
+    parser.add_argument("--out-dir", type=Path, default=Path("reports"),
+                        help="where the MNIST stage writes its table, JSON and curves PNG "
+                             "(default ./reports)")
+    args = parser.parse_args(argv)
+    if args.full:
+        args.mnist = "full"
+    return args
+
+
+def run_mnist(tier: str, backend_names: list[str], out_dir: Path) -> tuple[bool, dict]:
+    """The MNIST stage over the chosen framework backends; (passed, its JSON record)."""
+    from xavier_conformance.mnist.cli import print_progress
+    from xavier_conformance.mnist.report import render
+    from xavier_conformance.mnist.stage import run_stage, save_outputs
+
+    result = run_stage([b for b in backend_names if b != "numpy"], tier, on_backend=print_progress)
+    print("\n" + render(result))
+    for path in save_outputs(result, out_dir):
+        print(f"wrote {path}")
+    return result.passed, result.to_json()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,9 +80,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"running {backend.name} on {device} ...", file=sys.stderr, flush=True)
             payloads.append(runner.run_backend(backend, device, args.seed, args.verbose))
     print(report.render(payloads, notes))
+    results: dict = {"backends": payloads, "notes": notes}
+    mnist_passed = True
+    if args.mnist:
+        try:
+            mnist_passed, results["mnist"] = run_mnist(args.mnist, [b.name for b in chosen],
+                                                       args.out_dir)
+        except xc.XavierError as error:
+            print(f"xavier-conformance: MNIST stage: error: {error}", file=sys.stderr)
+            mnist_passed, results["mnist"] = False, {"error": str(error)}
     if args.json:
-        args.json.write_text(json.dumps({"backends": payloads, "notes": notes}, indent=1))
-    return 1 if any(report.failed(p) for p in payloads) or not payloads else 0
+        args.json.write_text(json.dumps(results, indent=1))
+    statistical_failed = any(report.failed(p) for p in payloads) or not payloads
+    return 1 if statistical_failed or not mnist_passed else 0
 
 
 if __name__ == "__main__":
