@@ -4,12 +4,13 @@ A bare initializer sees only a shape, so it reads a Keras kernel as ``(..., in, 
 right for Dense and Conv, and wrong for transposed, grouped, depthwise, packed-gate and einsum
 kernels. ``init_model`` knows the layer each kernel belongs to (DESIGN.md, section 3):
 
-    Dense, ConvND                       (..., in/groups, out)     CHANNELS_LAST.with_(groups=g)
-    ConvNDTranspose                     (*k, out, in)             KERAS_TRANSPOSED
-    DepthwiseConvND, separable depthwise (*k, channels, mult)     DEPTHWISE_CHANNELS_LAST
-    separable pointwise                 (1.., in * mult, out)     CHANNELS_LAST (a 1x1 conv)
-    LSTM / GRU / SimpleRNN cells        (in | units, gates*units) CHANNELS_LAST.with_(blocks=gates)
-    EinsumDense (MultiHeadAttention)    from the equation          xavier_core.einsum.einsum_layout
+    Dense, ConvND                   (..., in/groups, out)      CHANNELS_LAST.with_(groups=g)
+    ConvNDTranspose                 (*k, out, in)              KERAS_TRANSPOSED
+    DepthwiseConvND, separable's    (*k, channels, mult)       DEPTHWISE_CHANNELS_LAST
+      depthwise kernel
+    separable's pointwise kernel    (1, .., in * mult, out)    CHANNELS_LAST (a 1x1 conv)
+    LSTM / GRU / SimpleRNN cells    (in or units, g * units)   CHANNELS_LAST.with_(blocks=g gates)
+    EinsumDense, MultiHeadAttention from the einsum equation   xavier_core.einsum.einsum_layout
 """
 
 from __future__ import annotations
