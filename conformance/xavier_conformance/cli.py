@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output")
     parser.add_argument("--mnist", choices=("quick", "full"), default=None,
                         help="also run the MNIST stage: quick (1 epoch, 1 seed) or full "
-                             "(10 epochs, 3 seeds)")
+                             "(10 epochs, 5 seeds)")
     parser.add_argument("--full", action="store_true",
                         help="the full report: the statistical suite and --mnist full")
     parser.add_argument("--out-dir", type=Path, default=Path("reports"),

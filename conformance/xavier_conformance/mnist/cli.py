@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The stage's options, for this command or one that embeds the stage."""
     group = parser.add_argument_group("MNIST stage")
     group.add_argument("--tier", choices=list(TIERS), default="quick",
-                       help="quick: 1 epoch, seed 0; full: 10 epochs, seeds 0,1,2 (default quick)")
+                       help="quick: 1 epoch, seed 0; full: 10 epochs, seeds 0-4 (default quick)")
     group.add_argument("--backends", default=",".join(ALL_BACKENDS),
                        help=f"comma-separated, from {','.join(ALL_BACKENDS)} (default all)")
     group.add_argument("--seeds", type=_seeds, default=None,

@@ -26,10 +26,13 @@ class Tier:
 
 TIERS: dict[str, Tier] = {
     "quick": Tier("quick", epochs=1, seeds=(0,), band=(0.955, 1.0), max_spread=0.010),
-    "full": Tier("full", epochs=10, seeds=(0, 1, 2), band=(0.972, 0.984), max_spread=0.005),
+    "full": Tier("full", epochs=10, seeds=(0, 1, 2, 3, 4), band=(0.972, 0.984),
+                 max_spread=0.005),
 }
-"""quick: 1 epoch, 1 seed, >= 95.5% and spread <= 1 point; full: 10 epochs, 3 seeds,
-mean in [97.2%, 98.4%] and spread <= 0.5 point."""
+"""quick: 1 epoch, 1 seed, >= 95.5% and spread <= 1 point; full: 10 epochs, 5 seeds,
+mean in [97.2%, 98.4%] and spread <= 0.5 point. Five seeds, not three: the run-to-run std of
+one backend's final accuracy is about 0.17 points, so with three seeds a correct run would
+break the 0.5-point spread about 2-3 % of the time; with five, about 0.1 %."""
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def run_stage(
 
     Args:
       backends: names from :data:`ALL_BACKENDS` (a list, or one comma-separated string).
-      tier: ``"quick"`` (1 epoch, seed 0) or ``"full"`` (10 epochs, seeds 0, 1, 2).
+      tier: ``"quick"`` (1 epoch, seed 0) or ``"full"`` (10 epochs, seeds 0 to 4).
       seeds: overrides the tier's seeds (more seeds, a tighter mean).
       data_dir: where the MNIST files are; default as :func:`~.data.find_mnist`.
       out_dir: if given, ``mnist-{tier}.json``, ``.txt`` (the table) and ``.png`` (the curves)
