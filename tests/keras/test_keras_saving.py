@@ -22,6 +22,7 @@ INITIALIZERS = {
         2.0, "fan_in", "normal", seed=0, in_axis=(0, 1), out_axis=2, batch_axis=()),
     "variance-scaling-blocks": lambda: xk.VarianceScaling(
         1.0, "fan_geo_avg", "uniform", in_axis=-2, out_axis=-1, blocks=4),
+    "uniform-keras-axes": lambda: xk.GlorotUniform(seed=2, input_axes=[0], output_axes=[1, 2]),
 }
 
 

@@ -179,3 +179,22 @@ def test_rank_1_weight_with_explicit_axes() -> None:
     values = xk.GlorotUniform(seed=2, in_axis=(), out_axis=0)((4096,))
     assert_matches(values, xc.glorot_uniform().resolve((4096,), xc.Layout(in_axis=(), out_axis=0))
                    .distribution, "rank-1")
+
+
+def test_multi_head_attention_kernels_get_their_einsum_fans() -> None:
+    # EinsumDense passes its equation's input_axes/output_axes to a VarianceScaling initializer.
+    layer = keras.layers.MultiHeadAttention(4, 16, kernel_initializer=xk.GlorotUniform(seed=6))
+    layer.build((None, 5, 64), (None, 5, 64))
+    distribution = xc.glorot_uniform().distribution_for(xc.Fans(64, 64))
+    for projection in ("query", "key", "value", "output"):
+        kernel = getattr(layer, f"_{projection}_dense").kernel
+        assert_matches(kernel, distribution, f"MultiHeadAttention {projection} {kernel.shape}")
+
+
+def test_keras_input_and_output_axes_must_name_every_axis() -> None:
+    values = xk.GlorotNormal(seed=3, input_axes=[0, 1], output_axes=[2])((4, 16, 64))
+    assert_matches(values, xc.glorot_normal().distribution_for(xc.Fans(64, 64)), "keras axes")
+    with pytest.raises(xc.XavierError, match="must name every axis of the weight"):
+        xk.GlorotNormal(input_axes=[0], output_axes=[2])((4, 16, 64))
+    with pytest.raises(xc.XavierError, match="must be given together"):
+        xk.GlorotNormal(input_axes=[0])

@@ -51,8 +51,17 @@ def layout_config(layout: xc.Layout) -> dict[str, Any]:
             for key, value in dataclasses.asdict(layout).items()}
 
 
+def _keras_axes(input_axes: Sequence[int] | None,
+                output_axes: Sequence[int] | None) -> tuple[list[int] | None, list[int] | None]:
+    if (input_axes is None) != (output_axes is None):
+        raise xc.XavierError(f"input_axes and output_axes must be given together or not at all, "
+                             f"got input_axes={input_axes!r}, output_axes={output_axes!r}")
+    return (None if input_axes is None else list(input_axes),
+            None if output_axes is None else list(output_axes))
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class VarianceScaling(keras.initializers.Initializer):
+class VarianceScaling(keras.initializers.VarianceScaling):
     """variance = scale / n, n = fan_in | fan_out | (fan_in + fan_out) / 2 | sqrt(fan_in fan_out),
     drawn from ``distribution`` with Keras' own random ops.
 
@@ -68,6 +77,11 @@ class VarianceScaling(keras.initializers.Initializer):
         ``keras.random.SeedGenerator`` (advances on every call).
       in_axis, out_axis, batch_axis, groups, grouped_axis, blocks: the weight layout, as in
         ``xavier_core.compute_fans``; the defaults read ``(..., in, out)``.
+      input_axes, output_axes: Keras' names, which ``EinsumDense`` (and so
+        ``MultiHeadAttention``) sets, from its equation, on a ``VarianceScaling`` kernel
+        initializer (this class subclasses Keras' for that): fan_in = prod(shape[input_axes]),
+        fan_out = prod(shape[output_axes]). When given, they replace the layout; together they
+        must name every axis of the weight.
 
     Raises:
       XavierError: a bad scale, mode, distribution or seed; at call time, bad axes, a shape the
@@ -91,22 +105,40 @@ class VarianceScaling(keras.initializers.Initializer):
         groups: int = 1,
         grouped_axis: str = "out",
         blocks: int = 1,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
     ) -> None:
+        # Keras' VarianceScaling.__init__ is not called: its checks and "normal" are not ours.
         self.spec = xc.VarianceScaling(scale, mode, distribution)
         self.layout = _layout(in_axis, out_axis, batch_axis, groups, grouped_axis, blocks)
+        self.input_axes, self.output_axes = _keras_axes(input_axes, output_axes)
         self.seed = check_seed(seed)
         self._seeds = SeedStream(self.seed)
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
         """A tensor of ``shape`` and ``dtype`` (default ``keras.config.floatx()``)."""
-        resolved = self.spec.resolve(shape, self.layout)
+        resolved = self.spec.resolve(shape, self._layout_for(shape))
         seed = self.seed if isinstance(self.seed, int) else self._seeds.next()
         return draw(resolved.distribution, resolved.shape, dtype, seed)
+
+    def _layout_for(self, shape: Sequence[int]) -> xc.Layout:
+        if self.input_axes is None or self.output_axes is None:
+            return self.layout
+        if len(xc.fans.check_shape(shape)) != len(self.input_axes) + len(self.output_axes):
+            raise xc.XavierError(
+                f"input_axes and output_axes must name every axis of the weight, got "
+                f"input_axes={self.input_axes!r}, output_axes={self.output_axes!r} for shape "
+                f"{tuple(shape)}; use in_axis, out_axis and batch_axis for other layouts")
+        return xc.Layout(in_axis=tuple(self.input_axes), out_axis=tuple(self.output_axes))
 
     def get_config(self) -> dict[str, Any]:
         return {"scale": self.spec.scale, "mode": self.spec.mode,
                 "distribution": self.spec.distribution, "seed": seed_config(self.seed),
-                **layout_config(self.layout)}
+                **self._axes_config()}
+
+    def _axes_config(self) -> dict[str, Any]:
+        return {**layout_config(self.layout), "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 class _Glorot(VarianceScaling):
@@ -125,15 +157,18 @@ class _Glorot(VarianceScaling):
         groups: int = 1,
         grouped_axis: str = "out",
         blocks: int = 1,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
     ) -> None:
         self.gain = xc.check_gain(gain)
         spec = xc.glorot(self._distribution, self.gain)
         super().__init__(spec.scale, spec.mode, spec.distribution, seed, in_axis=in_axis,
                          out_axis=out_axis, batch_axis=batch_axis, groups=groups,
-                         grouped_axis=grouped_axis, blocks=blocks)
+                         grouped_axis=grouped_axis, blocks=blocks, input_axes=input_axes,
+                         output_axes=output_axes)
 
     def get_config(self) -> dict[str, Any]:
-        return {"seed": seed_config(self.seed), "gain": self.gain, **layout_config(self.layout)}
+        return {"seed": seed_config(self.seed), "gain": self.gain, **self._axes_config()}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
