@@ -1,8 +1,10 @@
 """Layer-aware init of a built Keras model: each kernel drawn with the fans of its layer type.
 
 A bare initializer sees only a shape, so it reads a Keras kernel as ``(..., in, out)``; that is
-right for Dense and Conv, and wrong for transposed, grouped, depthwise, packed-gate and einsum
-kernels. ``init_model`` knows the layer each kernel belongs to (DESIGN.md, section 3):
+right for Dense and Conv, and wrong for transposed, grouped, depthwise and packed-gate kernels
+(EinsumDense hands its equation's axes to the initializer, counting an axis shared by input and
+output as an out axis). ``init_model`` knows the layer each kernel belongs to (DESIGN.md,
+section 3):
 
     Dense, ConvND                   (..., in/groups, out)      CHANNELS_LAST.with_(groups=g)
     ConvNDTranspose                 (*k, out, in)              KERAS_TRANSPOSED
