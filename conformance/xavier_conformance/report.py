@@ -26,7 +26,9 @@ def headline(payloads: list[dict]) -> list[str]:
         for test in failures:
             lines.append(f"{payload['backend']} [{payload['device']}] FAILED {test['test']}: "
                          f"{test['message']}")
-        if not failures and not payload.get("crash") and payload.get("exit_status", 1) != 0:
+        explained = failures or payload.get("crash") or any(
+            not c["passed"] for c in payload["checks"])
+        if not explained and payload.get("exit_status", 1) != 0:
             lines.append(f"{payload['backend']} [{payload['device']}]: pytest exited with "
                          f"status {payload['exit_status']}")
     verdicts: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
