@@ -18,6 +18,7 @@ from xavier_core.distributions import (
     truncated_std_factor,
 )
 from xavier_core.dtypes import FLOAT_DTYPES, LOW_PRECISION_DTYPES, dtype_name, sampling_dtype
+from xavier_core.einsum import einsum_layout
 from xavier_core.errors import XavierError
 from xavier_core.fans import (
     CHANNELS_LAST,
@@ -78,6 +79,7 @@ __all__ = [
     "check_gain",
     "compute_fans",
     "dtype_name",
+    "einsum_layout",
     "global_shape",
     "glorot",
     "glorot_normal",
