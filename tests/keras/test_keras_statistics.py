@@ -191,6 +191,16 @@ def test_multi_head_attention_kernels_get_their_einsum_fans() -> None:
         assert_matches(kernel, distribution, f"MultiHeadAttention {projection} {kernel.shape}")
 
 
+def test_explicit_layout_wins_over_the_axes_einsum_dense_sets() -> None:
+    # Per-head weights (heads, in, out): a batch axis the user names. EinsumDense would read the
+    # shared h axis as an output axis, fans (64, 1024); the explicit layout says (64, 256).
+    layer = keras.layers.EinsumDense("bhc,hcd->bhd", output_shape=(4, 256))
+    layer.kernel_initializer = xk.GlorotUniform(seed=0, in_axis=1, out_axis=2, batch_axis=0)
+    layer.build((None, 4, 64))
+    expected = xc.glorot_uniform().distribution_for(xc.Fans(64, 256))
+    assert_matches(layer.kernel, expected, "EinsumDense with an explicit layout")
+
+
 def test_keras_input_and_output_axes_must_name_every_axis() -> None:
     values = xk.GlorotNormal(seed=3, input_axes=[0, 1], output_axes=[2])((4, 16, 64))
     assert_matches(values, xc.glorot_normal().distribution_for(xc.Fans(64, 64)), "keras axes")

@@ -80,8 +80,8 @@ class VarianceScaling(keras.initializers.VarianceScaling):
       input_axes, output_axes: Keras' names, which ``EinsumDense`` (and so
         ``MultiHeadAttention``) sets, from its equation, on a ``VarianceScaling`` kernel
         initializer (this class subclasses Keras' for that): fan_in = prod(shape[input_axes]),
-        fan_out = prod(shape[output_axes]). When given, they replace the layout; together they
-        must name every axis of the weight.
+        fan_out = prod(shape[output_axes]). When given, they replace the default layout (an
+        explicit layout wins); together they must name every axis of the weight.
 
     Raises:
       XavierError: a bad scale, mode, distribution or seed; at call time, bad axes, a shape the
@@ -122,7 +122,9 @@ class VarianceScaling(keras.initializers.VarianceScaling):
         return draw(resolved.distribution, resolved.shape, dtype, seed)
 
     def _layout_for(self, shape: Sequence[int]) -> xc.Layout:
-        if self.input_axes is None or self.output_axes is None:
+        # An explicit layout wins: EinsumDense sets input_axes/output_axes on every
+        # VarianceScaling kernel initializer it is given, whether or not the user chose axes.
+        if self.input_axes is None or self.output_axes is None or self.layout != xc.Layout():
             return self.layout
         if len(xc.fans.check_shape(shape)) != len(self.input_axes) + len(self.output_axes):
             raise xc.XavierError(
