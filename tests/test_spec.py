@@ -105,3 +105,10 @@ def test_specs_are_immutable_values() -> None:
 )
 def test_sampling_dtype_policy(dtype: object, sampled_in: str) -> None:
     assert xc.sampling_dtype(dtype) == sampled_in
+
+
+@pytest.mark.parametrize("distribution", ["uniform", "normal", "truncated_normal"])
+def test_gain_zero_is_a_point_mass_at_zero(distribution: str) -> None:
+    dist = xc.glorot(distribution, gain=0.0).distribution_for(FANS)
+    assert dist.variance == 0.0
+    np.testing.assert_array_equal(dist.cdf([-1e-9, 0.0, 1e-9]), [0.0, 1.0, 1.0])

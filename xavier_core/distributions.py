@@ -49,6 +49,11 @@ def truncated_std_factor(cut: float = TRUNCATION_CUT) -> float:
     return math.sqrt(1.0 - 2.0 * cut * standard_normal_pdf(cut) / _mass_within(cut))
 
 
+def _point_mass_cdf(x: ArrayLike) -> NDArray[np.float64]:
+    """The CDF of the point mass at 0, which every law here becomes at scale 0 (gain 0)."""
+    return (np.asarray(x, dtype=np.float64) >= 0.0).astype(np.float64)
+
+
 def _check_scale(value: float, name: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise bad_argument(name, value, "a finite number >= 0")
@@ -80,6 +85,8 @@ class Uniform:
 
     def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
         """P(w <= x)."""
+        if self.bound == 0.0:
+            return _point_mass_cdf(x)
         values = np.asarray(x, dtype=np.float64)
         return np.clip((values + self.bound) / (2.0 * self.bound), 0.0, 1.0)
 
@@ -106,6 +113,8 @@ class Normal:
 
     def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
         """P(w <= x) = Phi(x / std)."""
+        if self.std == 0.0:
+            return _point_mass_cdf(x)
         return standard_normal_cdf(np.asarray(x, dtype=np.float64) / self.std)
 
 
@@ -168,6 +177,8 @@ class TruncatedNormal:
 
     def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
         """P(w <= x) = (Phi(x / t) - Phi(-cut)) / P(|Z| <= cut), clipped to [0, 1]."""
+        if self.std == 0.0:
+            return _point_mass_cdf(x)
         z = np.clip(np.asarray(x, dtype=np.float64) / self.scale, -self.cut, self.cut)
         low = 0.5 * (1.0 - _mass_within(self.cut))
         return np.clip((standard_normal_cdf(z) - low) / _mass_within(self.cut), 0.0, 1.0)
