@@ -57,7 +57,7 @@ def torch_loop(model: nn.Module, report: xc.InitReport) -> Callable[[], None]:
     """torch's own functions over the parameters init_model initialized or zeroed."""
     params = dict(model.named_parameters())
     weights = [params[r.name] for r in report if r.distribution is not None]
-    biases = [params[r.name] for r in report if r.action == "zeroed"]
+    biases = [params[r.name] for r in report if r.state == "zeroed"]
 
     def run() -> None:
         for weight in weights:

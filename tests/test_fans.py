@@ -49,6 +49,15 @@ DESIGN_TABLE = {
     "dense-sharded-8-ways-on-out": Row(
         (784, 8), xc.CHANNELS_LAST, (784, 64), xc.CHANNELS_LAST, (784, 8), shards=(1, 8)
     ),
+    "torch-vit-patch-embedding-k16-s16": Row(
+        (768, 3, 16, 16), xc.TORCH.with_(strides=(16, 16)), (768, 768), xc.TORCH, (768, 196608)
+    ),
+    "torch-conv2d-k3-s2": Row(
+        (32, 16, 3, 3), xc.TORCH.with_(strides=(2, 2)), (144, 72), xc.TORCH, (144, 288)
+    ),
+    "torch-convtranspose2d-k2-s2": Row(
+        (32, 16, 2, 2), xc.TORCH_TRANSPOSED.with_(strides=(2, 2)), (32, 64), xc.TORCH, (64, 128)
+    ),
 }
 
 
@@ -92,3 +101,69 @@ def test_negative_and_positive_axes_agree() -> None:
 
 def test_global_shape_multiplies_per_axis() -> None:
     assert xc.global_shape((784, 8), (1, 8)) == (784, 64)
+
+
+def _conv_average_fans(kernel: int, stride: int, dilation: int, length: int) -> tuple[float, float]:
+    """Count, over a 1-D convolution with one channel each way, how many inputs each output reads
+    and how many outputs each input feeds, on average: a reference independent of the formula."""
+    outputs = (length - dilation * (kernel - 1) - 1) // stride + 1
+    feeds = [0] * length
+    for j in range(outputs):
+        for tap in range(kernel):
+            feeds[j * stride + dilation * tap] += 1
+    return kernel, sum(feeds) / length
+
+
+@pytest.mark.parametrize(("kernel", "stride", "dilation"),
+                         [(3, 1, 1), (3, 2, 1), (4, 4, 1), (16, 16, 1), (3, 2, 2), (2, 3, 1),
+                          (1, 2, 1), (5, 3, 2)],
+                         ids=lambda v: str(v))
+def test_strided_fan_out_is_the_counted_average(kernel: int, stride: int, dilation: int) -> None:
+    # A long axis (the border is 1/1000 of it): the counted average feeds per input unit.
+    reads, feeds = _conv_average_fans(kernel, stride, dilation, 1000 * stride * kernel)
+    fans = xc.compute_fans((7, 5, kernel), in_axis=1, out_axis=0, strides=(stride,))
+    assert fans.fan_in == 5 * reads, f"got fan_in {fans.fan_in}, but should be {5 * reads}"
+    assert fans.fan_out == pytest.approx(7 * feeds, rel=2e-3), (
+        f"got fan_out {fans.fan_out}, but should be about {7 * feeds} (counted) "
+        f"[k={kernel}, s={stride}, d={dilation}]")
+
+
+@pytest.mark.parametrize(("kernel", "stride"), [(2, 2), (3, 2), (4, 2), (1, 3)], ids=str)
+def test_strided_transposed_fan_in_is_the_counted_average(kernel: int, stride: int) -> None:
+    # A transposed convolution scatters input i into outputs i * s + t: count what each gathers.
+    length = 1000 * kernel
+    size = (length - 1) * stride + kernel
+    gathers = [0] * size
+    for i in range(length):
+        for tap in range(kernel):
+            gathers[i * stride + tap] += 1
+    fans = xc.compute_fans((5, 7, kernel), in_axis=0, out_axis=1, strides=(stride,),
+                           transposed=True)
+    assert fans.fan_out == 7 * kernel, f"got fan_out {fans.fan_out}, but should be {7 * kernel}"
+    assert fans.fan_in == pytest.approx(5 * sum(gathers) / size, rel=2e-3), (
+        f"got fan_in {fans.fan_in}, but should be about {5 * sum(gathers) / size} (counted)")
+
+
+def test_fractional_fans_are_floats_and_whole_ones_ints() -> None:
+    fractional = xc.compute_fans((7, 4, 3), in_axis=1, out_axis=0, strides=(2,))
+    whole = xc.compute_fans((8, 4, 4), in_axis=1, out_axis=0, strides=(2,))
+    assert fractional == (12, 10.5) and isinstance(fractional.fan_out, float), fractional
+    assert whole == (16, 16) and isinstance(whole.fan_out, int), whole
+
+
+def test_strides_count_per_group() -> None:
+    # torch Conv2d 32->64, k3, s2, groups=4: per group 16 outputs x 9/4 taps.
+    got = xc.TORCH.with_(groups=4, strides=(2, 2)).fans((64, 8, 3, 3))
+    assert got == (72, 36), f"got {got}, but should be (72, 36)"
+
+
+@pytest.mark.parametrize("strides", [(2,), (2, 0), (2, 2.0), "22", (True, 2)], ids=repr)
+def test_bad_strides_are_refused_with_the_rule(strides: object) -> None:
+    with pytest.raises(xc.XavierError, match=r"strides must be one positive int per "
+                                              r"receptive-field axis \(2 for a kernel"):
+        xc.compute_fans((8, 4, 3, 3), in_axis=1, out_axis=0, strides=strides)  # type: ignore[arg-type]
+
+
+def test_layout_strides_from_json_lists_are_tuples() -> None:
+    layout = xc.TORCH.with_(strides=[2, 2])
+    assert layout.strides == (2, 2) and hash(layout) == hash(xc.TORCH.with_(strides=(2, 2)))

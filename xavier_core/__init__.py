@@ -6,6 +6,7 @@ variance-scaling family (:class:`VarianceScaling`) and the exact distributions i
 able to state its bound, moments and CDF. The adapters turn it into native initializers.
 """
 
+from xavier_core import rules
 from xavier_core.distributions import (
     DISTRIBUTIONS,
     TRUNCATED_STD_FACTOR,
@@ -32,7 +33,8 @@ from xavier_core.fans import (
     global_shape,
 )
 from xavier_core.gain import NONLINEARITIES, calculate_gain, check_gain
-from xavier_core.record import InitRecord, InitReport, render_table
+from xavier_core.record import STATES, InitRecord, InitReport, State, UnhandledWarning, render_table
+from xavier_core.rules import GlobTable, RuleRegistry
 from xavier_core.spec import (
     MODES,
     Mode,
@@ -58,6 +60,7 @@ __all__ = [
     "LOW_PRECISION_DTYPES",
     "MODES",
     "NONLINEARITIES",
+    "STATES",
     "TORCH",
     "TORCH_TRANSPOSED",
     "TRUNCATED_STD_FACTOR",
@@ -65,13 +68,17 @@ __all__ = [
     "Distribution",
     "DistributionName",
     "Fans",
+    "GlobTable",
     "InitRecord",
     "InitReport",
     "Layout",
     "Mode",
     "Normal",
     "ResolvedInit",
+    "RuleRegistry",
+    "State",
     "TruncatedNormal",
+    "UnhandledWarning",
     "Uniform",
     "VarianceScaling",
     "XavierError",
@@ -88,6 +95,7 @@ __all__ = [
     "he",
     "lecun",
     "render_table",
+    "rules",
     "sampling_dtype",
     "standard_uniform",
     "truncated_std_factor",

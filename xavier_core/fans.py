@@ -14,6 +14,11 @@ axes holds every group's channels, the other only one group's (torch Conv2d stor
 ``(in, out/groups, kh, kw)``, so ``grouped_axis="in"``). ``blocks`` describes independent
 weights packed side by side along the out axis (q/k/v of attention, the gates of an LSTM).
 ``shards`` turns a local shard's shape into the global shape the fans belong to.
+
+``strides`` makes the fans of a strided convolution count what each unit really feeds (see
+:func:`compute_fans`): the stride divides fan_out of a convolution and fan_in of a transposed one
+(``transposed=True``). The fans are then averages and may be fractional: :class:`Fans` holds an
+``int`` where the count is whole and a ``float`` where it is not.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal, NamedTuple
 
 from xavier_core.errors import XavierError, bad_argument
@@ -32,10 +38,11 @@ GroupedAxis = Literal["out", "in"]
 
 
 class Fans(NamedTuple):
-    """The two fans of a weight, as exact integers."""
+    """The two fans of a weight: exact integers, or exact averages (floats) for strided
+    convolutions read with ``strides``."""
 
-    fan_in: int
-    fan_out: int
+    fan_in: int | float
+    fan_out: int | float
 
 
 def _is_int(value: object) -> bool:
@@ -105,8 +112,24 @@ def compute_fans(
     grouped_axis: GroupedAxis = "out",
     blocks: int = 1,
     shards: Sequence[int] | None = None,
+    strides: Sequence[int] = (),
+    transposed: bool = False,
 ) -> Fans:
     """Fans of a weight of ``shape`` whose layout the other arguments describe.
+
+    With ``strides`` (one per receptive-field axis, in axis order) the fans count what each unit
+    of a strided convolution really feeds. Along one axis, output j of a convolution with kernel
+    k, stride s and dilation d reads inputs j s + d t, t = 0..k-1: over n_out = n_in / s outputs
+    that is n_out k (output, tap) pairs, so an input position feeds k / s outputs on average
+    (dilation changes which inputs, not how many; when k < s some inputs feed none, and the
+    average is still k / s; the border effects of padding are ignored). Hence
+
+        convolution:            fan_in = in * prod(k_i),        fan_out = out * prod(k_i / s_i)
+        transposed convolution: fan_in = in * prod(k_i / s_i),  fan_out = out * prod(k_i)
+
+    (per group), since a transposed convolution scatters each input into k positions and each
+    output gathers from k / s inputs on average. A ViT patch embedding (k = s = 16) is then
+    exactly the Linear map on patches it is: fans (768, 768), not (768, 196608).
 
     Args:
       shape: the weight's shape (the local shard's shape when ``shards`` is given).
@@ -116,17 +139,22 @@ def compute_fans(
       grouped_axis: which feature axis holds all groups' channels, ``"out"`` or ``"in"``.
       blocks: number of independent weights packed along the out axis.
       shards: per-axis shard counts; fans are then those of the global shape.
+      strides: the convolution's stride per receptive-field axis (empty: fans ignore strides,
+        as every framework's own init does).
+      transposed: the weight is a transposed convolution's, whose stride divides fan_in.
 
     Returns:
-      ``Fans(fan_in, fan_out)``.
+      ``Fans(fan_in, fan_out)``: ints, or floats where a stride makes an average fractional.
 
     Raises:
-      XavierError: a bad shape, axes out of range or overlapping, or a group or block count that
-        does not divide its axis.
+      XavierError: a bad shape, axes out of range or overlapping, a group or block count that
+        does not divide its axis, or strides that are not one positive int per receptive axis.
 
     Example:
       >>> compute_fans((64, 16, 3, 3), in_axis=1, out_axis=0)   # torch Conv2d 16->64, k3
       Fans(fan_in=144, fan_out=576)
+      >>> compute_fans((32, 16, 3, 3), in_axis=1, out_axis=0, strides=(2, 2))  # k3 s2: 32 * 9/4
+      Fans(fan_in=144, fan_out=72)
     """
     full = global_shape(shape, shards) if shards is not None else check_shape(shape)
     rank = len(full)
@@ -148,13 +176,33 @@ def compute_fans(
 
     in_size = math.prod(full[a] for a in ins)
     out_size = math.prod(full[a] for a in outs)
-    receptive_field = math.prod(d for a, d in enumerate(full) if a not in ins + outs + batches)
+    kernel = [d for a, d in enumerate(full) if a not in ins + outs + batches]
+    receptive_field = math.prod(kernel)
     if grouped_axis == "in":
         in_size = _divide(in_size, groups, "in-axis", "groups")
     else:
         out_size = _divide(out_size, groups, "out-axis", "groups")
     out_size = _divide(out_size, blocks, "out-axis (per group)", "blocks")
-    return Fans(in_size * receptive_field, out_size * receptive_field)
+    fan_in, fan_out = in_size * receptive_field, out_size * receptive_field
+    if strides:
+        stride = math.prod(_check_strides(strides, kernel))
+        if transposed:
+            return Fans(_whole(Fraction(fan_in, stride)), fan_out)
+        return Fans(fan_in, _whole(Fraction(fan_out, stride)))
+    return Fans(fan_in, fan_out)
+
+
+def _check_strides(strides: object, kernel: Sequence[int]) -> tuple[int, ...]:
+    if (isinstance(strides, (str, bytes)) or not isinstance(strides, Sequence)
+            or len(strides) != len(kernel) or not all(_is_int(s) and s > 0 for s in strides)):
+        raise bad_argument("strides", strides, f"one positive int per receptive-field axis "
+                           f"({len(kernel)} for a kernel of size {tuple(kernel)}), or ()")
+    return tuple(int(s) for s in strides)
+
+
+def _whole(value: Fraction) -> int | float:
+    """An exact average as an int when it is whole, else as the nearest float."""
+    return value.numerator if value.denominator == 1 else float(value)
 
 
 @dataclass(frozen=True)
@@ -172,6 +220,14 @@ class Layout:
     groups: int = 1
     grouped_axis: GroupedAxis = "out"
     blocks: int = 1
+    strides: tuple[int, ...] = ()
+    """A convolution's stride per receptive-field axis; () reads fans as frameworks do."""
+    transposed: bool = False
+    """A transposed convolution's weight: its stride divides fan_in, not fan_out."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.strides, list):  # as read back from a JSON config
+            object.__setattr__(self, "strides", tuple(self.strides))
 
     def fans(self, shape: Sequence[int], shards: Sequence[int] | None = None) -> Fans:
         """:func:`compute_fans` of ``shape`` with this layout."""
@@ -184,6 +240,8 @@ class Layout:
             grouped_axis=self.grouped_axis,
             blocks=self.blocks,
             shards=shards,
+            strides=self.strides,
+            transposed=self.transposed,
         )
 
     def with_(self, **changes: object) -> Layout:
@@ -196,9 +254,9 @@ CHANNELS_LAST = Layout(in_axis=-2, out_axis=-1)
 """Keras, Flax and JAX Dense/Conv kernels: ``(..., in, out)``; also numpy's default here."""
 TORCH = Layout(in_axis=1, out_axis=0)
 """torch Linear and ConvNd weights: ``(out, in/groups, *kernel)``."""
-TORCH_TRANSPOSED = Layout(in_axis=0, out_axis=1, grouped_axis="in")
+TORCH_TRANSPOSED = Layout(in_axis=0, out_axis=1, grouped_axis="in", transposed=True)
 """torch ConvTransposeNd weights: ``(in, out/groups, *kernel)``."""
-KERAS_TRANSPOSED = Layout(in_axis=-1, out_axis=-2)
+KERAS_TRANSPOSED = Layout(in_axis=-1, out_axis=-2, transposed=True)
 """Keras ConvNDTranspose kernels: ``(*kernel, out, in)``."""
 DEPTHWISE_CHANNELS_LAST = Layout(in_axis=(), out_axis=-1, batch_axis=-2)
 """Keras DepthwiseConv2D kernels ``(*kernel, channels, multiplier)``: each channel is its own

@@ -126,7 +126,7 @@ def test_fans_table_row(row: Row) -> None:
     new, report = xj.init_params(params, jax.random.key(1), **options)
     record = report[_strip_collection(row.param)]
     assert record.shape == row.shape, f"got shape {record.shape}, but should be {row.shape}"
-    assert record.action == "initialized", f"got {record.action}, but should be initialized"
+    assert record.state == "drawn", f"got {record.state}, but should be drawn"
     assert record.fans == row.fans, f"got {record.fans}, but should be {row.fans} [{record.note}]"
     assert record.distribution == xc.glorot_uniform().distribution_for(xc.Fans(*row.fans))
     largest = np.abs(_leaf(new, row.param)).max()
@@ -149,11 +149,11 @@ def test_packed_gates_are_drawn_per_gate() -> None:
 def test_biases_are_zeroed_and_other_layers_left() -> None:
     model = eqx.nn.Sequential([eqx.nn.Linear(8, 4, key=KEY), eqx.nn.LayerNorm(4)])
     new, report = xj.init_params(model, jax.random.key(3))
-    assert report["layers/0/bias"].action == "zeroed"
+    assert report["layers/0/bias"].state == "zeroed"
     assert not np.any(np.asarray(new.layers[0].bias))
     assert np.any(np.asarray(model.layers[0].bias)), "the input model should be left as it was"
-    assert report["layers/1/weight"].action == "skipped"
-    assert "LayerNorm" in report["layers/1/weight"].note
+    assert report["layers/1/weight"].state == "unhandled"
+    assert "LayerNorm" in report["layers/1/weight"].reason
     kept, before = new.layers[1].weight, model.layers[1].weight
     np.testing.assert_array_equal(np.asarray(kept), np.asarray(before))
 
@@ -173,8 +173,8 @@ def test_linen_other_collections_are_kept() -> None:
     new, report = xj.init_params(variables, jax.random.key(5), model=model,
                                  args=(jnp.ones((2, 4)),))
     assert set(new) == {"params", "batch_stats"}
-    assert report["layers_0/kernel"].action == "initialized"
-    assert report["layers_1/scale"].action == "skipped"
+    assert report["layers_0/kernel"].state == "drawn"
+    assert report["layers_1/scale"].state == "unhandled"
     assert "layers_1/mean" not in {r.name for r in report}
 
 
@@ -223,7 +223,7 @@ def test_stacked_weights_need_a_layout() -> None:
         xj.init_params(stacked, KEY)
     layout = xc.TORCH.with_(in_axis=2, out_axis=1, batch_axis=0)
     new, report = xj.init_params(stacked, KEY, layouts={"weight": layout})
-    assert report["weight"].fans == (4, 8) and report["bias"].action == "zeroed"
+    assert report["weight"].fans == (4, 8) and report["bias"].state == "zeroed"
     assert new.weight.shape == (10, 8, 4)
 
 
@@ -231,7 +231,7 @@ def test_layouts_cover_other_layers_and_plain_pytrees() -> None:
     params = {"w": jnp.zeros((10, 8, 4)), "b": jnp.zeros((4,))}
     layout = xc.Layout(in_axis=1, out_axis=2, batch_axis=0)
     new, report = xj.init_params(params, KEY, layouts={"w": layout})
-    assert report["w"].fans == (8, 4) and report["b"].action == "skipped"
+    assert report["w"].fans == (8, 4) and report["b"].state == "unhandled"
     assert np.abs(np.asarray(new["w"])).max() > 0
 
 
@@ -259,7 +259,7 @@ def test_plan_params_gives_layouts_for_other_specs() -> None:
 def test_report_prints_as_a_table() -> None:
     _, report = xj.init_params(eqx.nn.Linear(3, 2, key=KEY), KEY)
     text = str(report)
-    assert "weight" in text and "(3, 2)" in text and "initialized" in text
+    assert "weight" in text and "(3, 2)" in text and "drawn" in text
 
 
 BAD_CALLS: dict[str, tuple[Callable[[], object], str]] = {

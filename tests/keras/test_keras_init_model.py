@@ -98,8 +98,8 @@ def test_kernels_get_their_layer_fans(case: str) -> None:
     variables = {v.path: v for v in layer.weights}
     for path, (shape, fans) in expected.items():
         record = report[path]
-        assert (record.action, record.shape) == ("initialized", shape), (
-            f"got {record.action} {record.shape}, but should be initialized {shape} [{case}]")
+        assert (record.state, record.shape) == ("drawn", shape), (
+            f"got {record.state} {record.shape}, but should be drawn {shape} [{case}]")
         assert record.fans == xc.Fans(*fans), (
             f"got {record.fans}, but should be {xc.Fans(*fans)} [{case}, {path}]")
         distribution = xc.glorot_uniform().distribution_for(xc.Fans(*fans))
@@ -120,7 +120,7 @@ def test_biases_are_kept() -> None:
     bias = layer.cell.bias
     before = numpy_of(bias)
     report = xk.init_model(layer, seed=0)
-    assert report["layer/lstm_cell/bias"].action == "kept", report["layer/lstm_cell/bias"]
+    assert report["layer/lstm_cell/bias"].state == "kept", report["layer/lstm_cell/bias"]
     np.testing.assert_array_equal(numpy_of(bias), before, err_msg="the forget-gate bias of 1")
     assert before[8:16].tolist() == [1.0] * 8, f"got {before[8:16]}, but should be unit forget bias"
 
@@ -132,7 +132,7 @@ class _ScaledDense(layers.Dense):
 def test_subclass_of_a_known_layer_is_known() -> None:
     layer = _built(_ScaledDense(32, name="layer"), (None, 64))
     record = xk.init_model(layer, seed=0)["layer/kernel"]
-    assert (record.action, record.fans) == ("initialized", xc.Fans(64, 32)), record
+    assert (record.state, record.fans) == ("drawn", xc.Fans(64, 32)), record
 
 
 class _Bilinear(keras.Layer):
@@ -147,7 +147,7 @@ def test_a_user_layer_type_can_be_added(monkeypatch: pytest.MonkeyPatch) -> None
         "kernel": (xc.Layout(in_axis=(0, 1), out_axis=2), "bilinear")})
     layer = _built(_Bilinear(name="layer"), (None, 8))
     record = xk.init_model(layer, seed=0)["layer/kernel"]
-    assert (record.action, record.fans) == ("initialized", xc.Fans(64, 16)), record
+    assert (record.state, record.fans) == ("drawn", xc.Fans(64, 16)), record
 
 
 def test_unsupported_layers_are_skipped_and_left_as_they_are() -> None:
@@ -155,20 +155,20 @@ def test_unsupported_layers_are_skipped_and_left_as_they_are() -> None:
                               layers.BatchNormalization(), layers.Dense(4)])
     embeddings = numpy_of(model.layers[0].embeddings)
     report = xk.init_model(model, seed=0)
-    skipped = report.by_action("skipped")
+    skipped = report.by_state("unhandled")
     kinds = sorted({record.layer for record in skipped})
     assert kinds == ["BatchNormalization", "Embedding"], f"got {kinds}, but should be both"
     for record in skipped:
-        assert record.note == f"{record.layer} is not a layer type init_model knows", record.note
+        assert record.reason == f"{record.layer} is not a layer type init_model knows", record
     np.testing.assert_array_equal(numpy_of(model.layers[0].embeddings), embeddings)
-    assert [r.layer for r in report.by_action("initialized")] == ["Dense"], str(report)
+    assert [r.layer for r in report.by_state("drawn")] == ["Dense"], str(report)
 
 
 def test_quantized_kernel_is_skipped() -> None:
     layer = _built(layers.Dense(8, name="layer"), (None, 16))
     layer.quantize("int8")
     record = xk.init_model(layer, seed=0)["layer/kernel"]
-    assert (record.action, record.note) == ("skipped", "int8 kernel (quantized): not drawn"), record
+    assert (record.state, record.reason) == ("kept", "quantized kernel"), record
 
 
 def test_shared_layer_is_reported_once() -> None:
@@ -176,7 +176,7 @@ def test_shared_layer_is_reported_once() -> None:
     inputs = keras.Input((8,))
     model = keras.Model(inputs, shared(shared(inputs)))
     report = xk.init_model(model, seed=0)
-    assert len(report.by_action("initialized")) == 1, f"got\n{report}\nbut should be one kernel"
+    assert len(report.by_state("drawn")) == 1, f"got\n{report}\nbut should be one kernel"
 
 
 def test_bfloat16_layer_gets_the_float32_draw_cast_once() -> None:
@@ -190,9 +190,10 @@ def test_bfloat16_layer_gets_the_float32_draw_cast_once() -> None:
 
 def test_report_prints_as_a_table() -> None:
     text = str(xk.init_model(_built(layers.Conv2DTranspose(7, 3, name="layer"), (None, 8, 8, 5))))
-    header, _, kernel_row, bias_row = text.splitlines()
+    summary, header, _, kernel_row, bias_row = text.splitlines()
+    assert summary == "2 tensors: 1 drawn, 1 kept (not a kernel 1), 0 unhandled", summary
     assert "fans (in, out)" in header, header
-    assert "(45, 63)" in kernel_row and "initialized" in kernel_row, kernel_row
+    assert "(45, 63)" in kernel_row and "drawn" in kernel_row, kernel_row
     assert "kept" in bias_row, bias_row
 
 

@@ -140,11 +140,11 @@ def test_bad_arguments_raise_before_any_write(kwargs: dict, message: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("policy", "action", "value"),
-    [("zeros", "zeroed", 0.0), (0.01, "initialized", 0.01), ("keep", "kept", 7.0)],
+    ("policy", "state", "value"),
+    [("zeros", "zeroed", 0.0), (0.01, "filled", 0.01), ("keep", "kept", 7.0)],
     ids=["zeros", "constant", "keep"],
 )
-def test_bias_policy(policy: object, action: str, value: float) -> None:
+def test_bias_policy(policy: object, state: str, value: float) -> None:
     model = nn.Sequential(nn.Linear(8, 4), nn.LSTM(4, 6),
                           nn.MultiheadAttention(6, 2, add_bias_kv=True))
     for name, param in model.named_parameters():
@@ -155,7 +155,7 @@ def test_bias_policy(policy: object, action: str, value: float) -> None:
     assert len(biases) == 7, f"got {[r.name for r in biases]}, but should be 7 biases"
     for record in biases:
         param = parameter(model, record.name)
-        assert record.action == action, f"got {record.action}, but should be {action}"
+        assert record.state == state, f"got {record.state}, but should be {state}"
         assert torch.all(param == value), f"got {param}, but should all be {value} [{record.name}]"
 
 
@@ -164,11 +164,13 @@ def test_skipped_layers_are_left_as_they_are_and_say_why() -> None:
     for param in model.parameters():
         param.data.fill_(7.0)
     report = xt.init_model(model)
-    notes = {r.name: r.note for r in report}
-    assert all(r.action == "skipped" for r in report), f"got {[r.action for r in report]}"
-    assert "pass embeddings=True" in notes["0.weight"]
-    assert notes["1.weight"] == notes["2.bias"] == "normalization layer"
-    assert notes["3.weight"] == "no rule for PReLU"
+    reasons = {r.name: r.reason for r in report}
+    states = {r.name: r.state for r in report}
+    assert states.pop("3.weight") == "unhandled", f"got {report['3.weight']}"
+    assert set(states.values()) == {"kept"}, f"got {states}"
+    assert "pass embeddings=True" in reasons["0.weight"]
+    assert reasons["1.weight"] == reasons["2.bias"] == "normalization layer"
+    assert reasons["3.weight"] == "no rule for PReLU"
     assert all(torch.all(p == 7.0) for p in model.parameters()), "got a skipped parameter changed"
 
 
@@ -181,8 +183,9 @@ def test_reset_skipped_gives_torchs_defaults_to_everything_else() -> None:
     assert torch.all(norm.weight == 1) and torch.all(norm.bias == 0), "LayerNorm not reset"
     assert torch.all(batch.running_var == 1) and batch.num_batches_tracked == 0, \
         "BatchNorm buffers not reset"
-    assert report["1.weight"].action == "initialized"
-    assert report["1.weight"].note == "normalization layer; torch default (reset_parameters)"
+    assert report["1.weight"].state == "reset"
+    assert (report["1.weight"].reason, report["1.weight"].note) == (
+        "normalization layer", "torch default (reset_parameters)")
 
 
 def test_reset_skipped_says_what_it_could_not_reset() -> None:
@@ -193,8 +196,8 @@ def test_reset_skipped_says_what_it_could_not_reset() -> None:
 
     model = nn.Sequential(nn.Linear(8, 4), Scaled())
     record = xt.init_model(model, reset_skipped=True)["1.scale"]
-    assert (record.action, record.note) == ("skipped", "no rule for Scaled; no reset_parameters(), "
-                                            "left as is"), f"got {record}"
+    assert (record.state, record.reason, record.note) == (
+        "unhandled", "no rule for Scaled", "no reset_parameters(), left as is"), f"got {record}"
     assert torch.all(model[1].scale == 7.0), "got a parameter with no rule changed"
 
 
@@ -210,8 +213,8 @@ def test_tied_weights_are_drawn_once() -> None:
     embedding, head = nn.Embedding(50, 16), nn.Linear(16, 50, bias=False)
     head.weight = embedding.weight
     report = xt.init_model(nn.Sequential(embedding, head), embeddings=True)
-    assert [r.action for r in report] == ["initialized", "kept"]
-    assert report["1.weight"].note == "shared with 0.weight"
+    assert [r.state for r in report] == ["drawn", "kept"]
+    assert (report["1.weight"].reason, report["1.weight"].note) == ("shared", "with 0.weight")
 
 
 def test_lazy_module_is_a_clear_error_and_nothing_is_written() -> None:
@@ -259,7 +262,9 @@ def test_report_prints_as_a_table() -> None:
     model = nn.Sequential(nn.Conv2d(32, 32, 3, groups=32), nn.LayerNorm(30))
     report = xt.init_model(model, gain={"0": "relu"})
     lines = str(report).splitlines()
-    assert lines[0].split()[:3] == ["parameter", "layer", "shape"], f"got header {lines[0]}"
-    assert len(lines) == 2 + 4, f"got {len(lines)} lines, but should be a header, a rule, 4 rows"
-    assert "depthwise (groups=32); gain 1.414" in lines[2], f"got row {lines[2]}"
-    assert [r.name for r in report.by_action("skipped")] == ["1.weight", "1.bias"]
+    assert lines[0] == "4 tensors: 1 drawn, 1 zeroed, 2 kept (normalization layer 2), 0 unhandled"
+    assert lines[1].split()[:3] == ["parameter", "layer", "shape"], f"got header {lines[1]}"
+    assert len(lines) == 3 + 4, f"got {len(lines)} lines, but should be a summary, a header, a " \
+        "rule and 4 rows"
+    assert "depthwise (groups=32); gain 1.414" in lines[3], f"got row {lines[3]}"
+    assert [r.name for r in report.by_state("kept")] == ["1.weight", "1.bias"]

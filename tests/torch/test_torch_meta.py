@@ -68,7 +68,7 @@ def test_meta_to_empty_then_init_model_allocates_the_model_once() -> None:
     assert addresses(model) == before, "got a parameter with new storage"
     assert all(torch.isfinite(p).all() for p in model.parameters()), "got uninitialized memory"
     assert torch.all(model[1].running_var == 1), "got BatchNorm running stats not reset"
-    for record in report.by_action("initialized"):
+    for record in report.by_state("drawn"):
         if record.distribution is not None:
             assert_matches(dict(model.named_parameters())[record.name], record.distribution,
                            f"meta flow, {record.name}")

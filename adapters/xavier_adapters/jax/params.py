@@ -61,7 +61,7 @@ def init_params(
     Var[W] = gain^2 * 2 / (fan_in + fan_out) (Glorot & Bengio, 2010), with grouped convolutions
     counted per group, packed gates per gate and transposed kernels the right way round (the
     layer table is in :mod:`xavier_adapters.jax.layers`). Parameters of other layers are left as
-    they are and reported as ``skipped``. Parameter ``p`` is drawn with
+    they are and reported as ``unhandled``. Parameter ``p`` is drawn with
     ``jax.random.fold_in(key, crc32(p))``: its values depend on its name, not on the rest of the
     model.
 
@@ -116,8 +116,10 @@ def plan_params(params: Any, *, model: Any = None, args: tuple[Any, ...] = (),
 
     Example:
       >>> import equinox as eqx, jax
-      >>> plan_params(eqx.nn.Conv2d(32, 64, 3, groups=4, key=jax.random.key(0)))["weight"].layout
-      Layout(in_axis=1, out_axis=0, batch_axis=(), groups=4, grouped_axis='out', blocks=1)
+      >>> layout = plan_params(eqx.nn.Conv2d(32, 64, 3, groups=4, key=jax.random.key(0)))[
+      ...     "weight"].layout
+      >>> layout.in_axis, layout.out_axis, layout.groups
+      (1, 0, 4)
     """
     found, _ = _read(params, model, args, dict(kwargs or {}), plain=True)
     return {param.name: param.plan for param in found if param.plan is not None}
@@ -130,13 +132,13 @@ def _init_one(param: TreeParam, key: jax.Array, spec: xc.VarianceScaling
     record = partial(xc.InitRecord, param.name, param.layer, shape)
     if plan is None:
         why = f"{param.layer} is not in the layer table" if param.layer else "no known layer"
-        return None, record("skipped", note=f"left as it was: {why}")
+        return None, record("unhandled", reason=why)
     if plan.layout is None:
         return jnp.zeros(shape, param.value.dtype), record("zeroed", note=plan.note)
     resolved = spec.resolve(shape, plan.layout)
     param_key = jax.random.fold_in(key, zlib.crc32(param.name.encode()))
     value = draw(resolved.distribution, param_key, shape, param.value.dtype)
-    return value, record("initialized", resolved.fans, resolved.distribution, plan.note)
+    return value, record("drawn", resolved.fans, resolved.distribution, note=plan.note)
 
 
 def _check_rank(param: TreeParam) -> None:

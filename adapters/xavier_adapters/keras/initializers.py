@@ -39,10 +39,11 @@ def _axes(value: Axes) -> Axes:
 
 
 def _layout(in_axis: Axes, out_axis: Axes, batch_axis: Axes, groups: int, grouped_axis: str,
-            blocks: int) -> xc.Layout:
+            blocks: int, strides: Sequence[int], transposed: bool) -> xc.Layout:
     return xc.Layout(in_axis=_axes(in_axis), out_axis=_axes(out_axis),
                      batch_axis=_axes(batch_axis), groups=groups, grouped_axis=grouped_axis,
-                     blocks=blocks)  # type: ignore[arg-type]
+                     blocks=blocks, strides=tuple(strides),
+                     transposed=transposed)  # type: ignore[arg-type]
 
 
 def layout_config(layout: xc.Layout) -> dict[str, Any]:
@@ -75,8 +76,8 @@ class VarianceScaling(keras.initializers.VarianceScaling):
       distribution: ``"uniform"``, ``"normal"`` or ``"truncated_normal"``.
       seed: an int (the same values on every call), None (fresh values on every call) or a
         ``keras.random.SeedGenerator`` (advances on every call).
-      in_axis, out_axis, batch_axis, groups, grouped_axis, blocks: the weight layout, as in
-        ``xavier_core.compute_fans``; the defaults read ``(..., in, out)``.
+      in_axis, out_axis, batch_axis, groups, grouped_axis, blocks, strides, transposed: the
+        weight layout, as in ``xavier_core.compute_fans``; the defaults read ``(..., in, out)``.
       input_axes, output_axes: Keras' names, which ``EinsumDense`` (and so
         ``MultiHeadAttention``) sets, from its equation, on a ``VarianceScaling`` kernel
         initializer (this class subclasses Keras' for that): fan_in = prod(shape[input_axes]),
@@ -105,12 +106,15 @@ class VarianceScaling(keras.initializers.VarianceScaling):
         groups: int = 1,
         grouped_axis: str = "out",
         blocks: int = 1,
+        strides: Sequence[int] = (),
+        transposed: bool = False,
         input_axes: Sequence[int] | None = None,
         output_axes: Sequence[int] | None = None,
     ) -> None:
         # Keras' VarianceScaling.__init__ is not called: its checks and "normal" are not ours.
         self.spec = xc.VarianceScaling(scale, mode, distribution)
-        self.layout = _layout(in_axis, out_axis, batch_axis, groups, grouped_axis, blocks)
+        self.layout = _layout(in_axis, out_axis, batch_axis, groups, grouped_axis, blocks,
+                              strides, transposed)
         self.input_axes, self.output_axes = _keras_axes(input_axes, output_axes)
         self.seed = check_seed(seed)
         self._seeds = SeedStream(self.seed)
@@ -159,6 +163,8 @@ class _Glorot(VarianceScaling):
         groups: int = 1,
         grouped_axis: str = "out",
         blocks: int = 1,
+        strides: Sequence[int] = (),
+        transposed: bool = False,
         input_axes: Sequence[int] | None = None,
         output_axes: Sequence[int] | None = None,
     ) -> None:
@@ -166,8 +172,8 @@ class _Glorot(VarianceScaling):
         spec = xc.glorot(self._distribution, self.gain)
         super().__init__(spec.scale, spec.mode, spec.distribution, seed, in_axis=in_axis,
                          out_axis=out_axis, batch_axis=batch_axis, groups=groups,
-                         grouped_axis=grouped_axis, blocks=blocks, input_axes=input_axes,
-                         output_axes=output_axes)
+                         grouped_axis=grouped_axis, blocks=blocks, strides=strides,
+                         transposed=transposed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": seed_config(self.seed), "gain": self.gain, **self._axes_config()}

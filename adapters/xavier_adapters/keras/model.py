@@ -119,18 +119,19 @@ def _plan(variable: Any, layer: Any, kernels: KernelLayouts | None,
     """What to do with ``variable``: draw it (a floating kernel of a known layer), or not, and why.
     An ``initialized`` record carries the fans and the distribution to draw from."""
     kind, shape = type(layer).__name__, tuple(variable.shape)
-    skipped = xc.InitRecord(variable.path, kind, shape, "skipped")
+    unhandled = xc.InitRecord(variable.path, kind, shape, "unhandled")
     if kernels is None:
-        return dataclasses.replace(skipped, note=f"{kind} is not a layer type init_model knows")
+        return dataclasses.replace(unhandled, reason=f"{kind} is not a layer type init_model knows")
     if variable.name not in kernels:
-        return dataclasses.replace(skipped, action="kept", note="not a kernel")
+        return dataclasses.replace(unhandled, state="kept", reason="not a kernel")
     dtype = xc.dtype_name(variable.dtype)
     if dtype not in xc.FLOAT_DTYPES:
-        return dataclasses.replace(skipped, note=f"{dtype} kernel (quantized): not drawn")
+        return dataclasses.replace(unhandled, state="kept", reason="quantized kernel",
+                                   note=f"{dtype}: not drawn")
     layout, note = kernels[variable.name]
     resolved = spec.resolve(shape, layout)
-    return xc.InitRecord(variable.path, kind, shape, "initialized", resolved.fans,
-                         resolved.distribution, note)
+    return xc.InitRecord(variable.path, kind, shape, "drawn", resolved.fans,
+                         resolved.distribution, note=note)
 
 
 def _plans(model: Any, spec: xc.VarianceScaling) -> list[tuple[xc.InitRecord, Any]]:
@@ -158,7 +159,7 @@ def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
     Kernels are drawn with Keras' own random ops, float16/bfloat16 via float32, each with its own
     seed. Other variables of those layers (biases, LoRA factors, scales) are kept: Keras builds
     biases as zeros, and LSTM's ``unit_forget_bias`` ones stay. Variables of other layer types
-    are skipped, and the report says so.
+    are unhandled, and the report says so.
 
     Args:
       model: a built ``keras.Layer`` (a Model, or any layer).
@@ -168,7 +169,7 @@ def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
         kernels on every call) or a ``keras.random.SeedGenerator``.
 
     Returns:
-      An ``xavier_core.InitReport``, one record per variable (path, layer, shape, action, fans,
+      An ``xavier_core.InitReport``, one record per variable (path, layer, shape, state, fans,
       distribution, note); ``print`` it for a table.
 
     Raises:
@@ -190,7 +191,7 @@ def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
     seeds = SeedStream(seed)
     plans = _plans(model, spec)
     for record, variable in plans:
-        if record.action == "initialized":
+        if record.state == "drawn":
             values = draw(record.distribution, record.shape, variable.dtype, seeds.next())
             variable.assign(values)
     return xc.InitReport(record for record, _ in plans)

@@ -21,7 +21,7 @@ from xavier_adapters._require import require
 from xavier_adapters.torch.layers import Bias, Plan, Skip, Weight, plan_parameters
 from xavier_adapters.torch.sampling import fill_
 from xavier_core.errors import bad_argument
-from xavier_core.record import Action
+from xavier_core.record import State
 
 if TYPE_CHECKING:
     import torch
@@ -55,11 +55,12 @@ class _Step:
                 self.param.fill_(self.constant)
 
 
-def _with(record: xc.InitRecord, action: Action, note: str = "",
+def _with(record: xc.InitRecord, state: State, note: str = "", reason: str = "",
           **changes: object) -> xc.InitRecord:
-    """``record`` with a new action (and fans, distribution), ``note`` appended to its note."""
+    """``record`` in a new state (with fans, distribution), ``note`` appended to its note."""
     joined = "; ".join(filter(None, [record.note, note]))
-    return dataclasses.replace(record, action=action, note=joined, **changes)
+    return dataclasses.replace(record, state=state, note=joined, reason=reason or record.reason,
+                               **changes)
 
 
 def _one_gain(value: object, name: str) -> float:
@@ -136,21 +137,26 @@ class _Planner:
         for local, param in module.named_parameters(recurse=False):
             name = f"{prefix}.{local}" if prefix else local
             _check_materialized(name, param, module)
+            plan = plans[local]
+            skip_reason = plan.note if isinstance(plan, Skip) else ""
             record = xc.InitRecord(name, type(module).__name__, tuple(param.shape), "kept",
-                                   note=plans[local].note)
+                                   note="" if isinstance(plan, Skip) else plan.note,
+                                   reason=skip_reason)
             steps.append(self.step(prefix, record, param, plans[local], reset))
         return reset, steps
 
     def step(self, layer: str, record: xc.InitRecord, param: torch.Tensor, plan: Plan,
              reset: bool) -> _Step:
         if id(param) in self.seen:
-            return _Step(_with(record, "kept", f"shared with {self.seen[id(param)]}"), param)
+            return _Step(_with(record, "kept", f"with {self.seen[id(param)]}", reason="shared"),
+                         param)
         self.seen[id(param)] = record.name
         if isinstance(plan, Skip) and reset:
-            return _Step(_with(record, "initialized", "torch default (reset_parameters)"), param)
+            return _Step(_with(record, "reset", "torch default (reset_parameters)"), param)
         if isinstance(plan, Skip):
             why = "no reset_parameters(), left as is" if self.reset_skipped else ""
-            return _Step(_with(record, "skipped", why), param)
+            state: State = "unhandled" if plan.note.startswith("no rule") else "kept"
+            return _Step(_with(record, state, why), param)
         if isinstance(plan, Bias):
             return self.bias_step(record, param)
         return self.weight_step(layer, record, param, plan)
@@ -160,7 +166,7 @@ class _Planner:
             return _Step(record, param)
         if self.bias == "zeros":
             return _Step(_with(record, "zeroed"), param, constant=0.0)
-        return _Step(_with(record, "initialized", f"constant {self.bias:g}"), param,
+        return _Step(_with(record, "filled", f"constant {self.bias:g}"), param,
                      constant=self.bias)
 
     def weight_step(self, layer: str, record: xc.InitRecord, param: torch.Tensor,
@@ -174,7 +180,7 @@ class _Planner:
         except xc.XavierError as error:
             raise xc.XavierError(f"{record.name}: {error}") from error
         note = "" if gain == 1.0 else f"gain {gain:.4g}"
-        record = _with(record, "initialized", note, fans=resolved.fans,
+        record = _with(record, "drawn", note, fans=resolved.fans,
                        distribution=resolved.distribution)
         return _Step(record, param, distribution=resolved.distribution,
                      padding_idx=plan.padding_idx)
@@ -216,7 +222,7 @@ def init_model(
         default generator of each parameter's device.
 
     Returns:
-      An :class:`xavier_core.InitReport`, one record per parameter (name, layer, shape, action,
+      An :class:`xavier_core.InitReport`, one record per parameter (name, layer, shape, state,
       fans, distribution); ``print(report)`` shows a table. Skipped parameters say why.
 
     Raises:
