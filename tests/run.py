@@ -6,6 +6,10 @@
 
 Exits non-zero when any test fails, a group errors, or a group runs no test at all; the last
 line is the total, e.g. ``tests: 412 passed, 0 failed, 3 skipped``.
+
+Every docstring example of xavier_core, xavier_adapters and xavier_conformance runs as a doctest
+in the group whose framework it needs (:func:`doctest_files`): a module whose path names keras
+runs under each Keras backend, one naming jax in the jax group, every other one in core.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+PACKAGES = (ROOT / "xavier_core", ROOT / "adapters" / "xavier_adapters",
+            ROOT / "conformance" / "xavier_conformance")
+SUITE = ROOT / "conformance" / "xavier_conformance" / "suite"
 KERAS_BACKENDS = ("tensorflow", "jax", "torch")
 # A group is one pytest process: its paths and the environment it needs.
 GROUPS: dict[str, tuple[list[str], dict[str, str]]] = {
@@ -31,12 +39,42 @@ GROUPS: dict[str, tuple[list[str], dict[str, str]]] = {
 }
 
 
+def framework_of(path: Path) -> str | None:
+    """``keras`` or ``jax`` when a part of the path names it (``keras/``, ``probes/jax.py``,
+    ``train_keras.py``), else None: the framework a module's examples need their group for."""
+    words = {word for part in path.relative_to(ROOT).with_suffix("").parts
+             for word in part.split("_")}
+    return next((name for name in ("keras", "jax") if name in words), None)
+
+
+def doctest_files(group: str) -> list[str]:
+    """The package modules with a docstring example (``>>>``) that run in ``group``.
+
+    The suite's own test modules are left out: they are tests, not documentation, and their
+    conftest would load the conformance plugin into the group's process.
+    """
+    wanted = "keras" if group.startswith("keras-") else "jax" if group == "jax" else None
+    found = []
+    for package in PACKAGES:
+        for path in sorted(package.rglob("*.py")):
+            if SUITE in path.parents or ">>>" not in path.read_text(encoding="utf-8"):
+                continue
+            if framework_of(path) == wanted:
+                found.append(str(path))
+    return found
+
+
 def run_group(name: str, extra: list[str]) -> tuple[int, dict[str, int]]:
     paths, env = GROUPS[name]
+    doctests = doctest_files(name)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
         command = [sys.executable, "-m", "pytest", *paths, f"--junitxml={report}", *extra]
-        print(f"\n=== {name}: {' '.join(command[3:])}", flush=True)
+        shown = " ".join(command[3:])
+        if doctests:
+            command[3:3] = ["--doctest-modules", *doctests]
+            shown = f"--doctest-modules <{len(doctests)} modules> {shown}"
+        print(f"\n=== {name}: {shown}", flush=True)
         code = subprocess.call(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **env})
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         if report.exists():

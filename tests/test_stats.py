@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
@@ -54,3 +57,16 @@ def test_z_critical_is_the_quantile_of_alpha() -> None:
     expected = scipy_stats.norm.isf(stats.ALPHA / 2)
     got = stats.Z_CRITICAL
     assert abs(got - expected) < 1e-12, f"got {got}, but should be {expected}"
+
+
+def test_every_stated_false_alarm_rate_is_the_checks_alpha() -> None:
+    # Docstrings and the README quote the rate; a stale number misstates what a pass means.
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "README.md", *(root / "tests").rglob("*.py"),
+             *(root / "conformance").rglob("*.py")]
+    pattern = re.compile(r"false-alarm\s+rate\s+(?::data:`ALPHA`\s*=\s*)?([0-9][0-9.e+-]*)")
+    stated = {f"{path.relative_to(root)}: {match.group(0)}": float(match.group(1).rstrip(".-"))
+              for path in files for match in pattern.finditer(path.read_text(encoding="utf-8"))}
+    wrong = {where: rate for where, rate in stated.items() if rate != stats.ALPHA}
+    assert stated, "got no stated false-alarm rate, but should find the README's"
+    assert not wrong, f"got {wrong}, but every stated rate should be {stats.ALPHA}"

@@ -1,7 +1,7 @@
 """The jax.nn.initializers-style factories draw exactly the spec's distribution.
 
-Each sample passes the bounds, mean, variance and Kolmogorov-Smirnov checks of
-xavier_conformance.stats, each with false-alarm rate 1e-3; seeds are fixed.
+Each sample passes the bounds, reach, mean, variance and Kolmogorov-Smirnov checks of
+xavier_conformance.stats, each with false-alarm rate 1e-6; seeds are fixed.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Keras initializers draw exactly the spec's distribution, on the current Keras backend.
 
 Each sample passes the bounds, reach, mean, variance and Kolmogorov-Smirnov checks of
-xavier_conformance.stats (false-alarm rate 1e-3 each) against the spec's exact CDF; seeds are
+xavier_conformance.stats (false-alarm rate 1e-6 each) against the spec's exact CDF; seeds are
 fixed. float16/bfloat16 are sampled in float32 and cast once; float64 is sampled in float64.
 """
 

@@ -1,9 +1,9 @@
 """Every torch initializer draws exactly the spec's distribution, on every dtype and device.
 
-Kolmogorov-Smirnov against the spec's exact CDF (plus bounds, mean and variance) for random 2-D
-and 4-D shapes with and without gain, the kind of test PyTorch runs on its own init
+Kolmogorov-Smirnov against the spec's exact CDF (plus bounds, reach, mean and variance) for
+random 2-D and 4-D shapes with and without gain, the kind of test PyTorch runs on its own init
 (test/nn/test_init.py), but against xavier_core's numbers rather than another sampler's output.
-Each check has false-alarm rate 1e-3 (xavier_conformance.stats); shapes and seeds are fixed.
+Each check has false-alarm rate 1e-6 (xavier_conformance.stats); shapes and seeds are fixed.
 """
 
 from __future__ import annotations

@@ -19,6 +19,6 @@ def to_numpy(tensor: torch.Tensor) -> np.ndarray:
 
 
 def assert_matches(tensor: torch.Tensor, distribution: xc.Distribution, context: str) -> None:
-    """Bounds, mean, variance and Kolmogorov-Smirnov of ``tensor`` against ``distribution``."""
+    """Bounds and reach (bounded laws), mean, variance and Kolmogorov-Smirnov of ``tensor``."""
     for result in stats.check_sample(to_numpy(tensor), distribution):
         assert result.passed, f"{result.describe()} [{context}]"

@@ -177,9 +177,10 @@ def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
         kernel whose shape does not fit its layer's layout. Nothing is written when it raises.
 
     Example:
-      >>> model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8)])
+      >>> model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8, name="hidden")],
+      ...                          name="mlp")
       >>> report = init_model(model, "normal", gain="tanh", seed=0)
-      >>> report["sequential/dense/kernel"].fans
+      >>> report["mlp/hidden/kernel"].fans
       Fans(fan_in=16, fan_out=8)
     """
     if not isinstance(model, keras.Layer):

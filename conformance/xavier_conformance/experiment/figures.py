@@ -10,8 +10,16 @@
 Both take :class:`xavier_core.diagnostics.LayerReport` from any framework's probe.
 
 Example:
-  >>> save_histograms({"standard": report_a, "glorot": report_b}, "activations",
-  ...                 "reports/activations.png", title="tanh")          # doctest: +SKIP
+  >>> import tempfile, torch
+  >>> from xavier_adapters.probes import torch as probe_torch
+  >>> model = torch.nn.Sequential(torch.nn.Linear(784, 100), torch.nn.Tanh(),
+  ...                             torch.nn.Linear(100, 10))
+  >>> report = probe_torch.probe(model, torch.randn(32, 784), torch.randint(0, 10, (32,)))
+  >>> with tempfile.TemporaryDirectory() as folder:
+  ...     path = save_histograms({"torch default": report}, "activations",
+  ...                            f"{folder}/activations.png", title="tanh")
+  ...     print(path.name, path.stat().st_size > 0)
+  activations.png True
 """
 
 from __future__ import annotations

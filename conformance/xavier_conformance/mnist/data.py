@@ -14,8 +14,8 @@ uncompressed bytes compared with the published one; any failure raises
 :class:`xavier_core.XavierError` saying which file, what is wrong and what to do. Never pickle.
 
 Example:
-  >>> data = load_mnist()                                  # doctest: +SKIP
-  >>> data.train_images.shape, data.test_labels[:3]        # doctest: +SKIP
+  >>> data = load_mnist()                         # XAVIER_MNIST_DIR, else the user cache
+  >>> data.train_images.shape, data.test_labels[:3]
   ((60000, 28, 28), array([7, 2, 1], dtype=uint8))
 """
 
@@ -210,8 +210,9 @@ def load_mnist(
         fails its SHA-256 check.
 
     Example:
-      >>> data = load_mnist("../shared/mnist")            # doctest: +SKIP
-      >>> data.train_labels[:10]                          # doctest: +SKIP
+      >>> import os
+      >>> data = load_mnist(os.environ["XAVIER_MNIST_DIR"])    # a folder with the four files
+      >>> data.train_labels[:10]
       array([5, 0, 4, 1, 9, 2, 1, 3, 1, 4], dtype=uint8)
     """
     directory = find_mnist(data_dir, download=download, mirrors=mirrors, opener=opener)
