@@ -167,3 +167,29 @@ def test_bad_strides_are_refused_with_the_rule(strides: object) -> None:
 def test_layout_strides_from_json_lists_are_tuples() -> None:
     layout = xc.TORCH.with_(strides=[2, 2])
     assert layout.strides == (2, 2) and hash(layout) == hash(xc.TORCH.with_(strides=(2, 2)))
+
+
+
+@pytest.mark.parametrize(
+    ("layout", "axes", "shape", "expected"),
+    [(xc.TORCH, 1, (8, 64, 784), (784, 64)),
+     (xc.TORCH.with_(groups=4), 1, (3, 64, 8, 3, 3), (72, 144)),
+     (xc.CHANNELS_LAST.with_(blocks=4), 2, (2, 5, 16, 128), (16, 32)),
+     (xc.DEPTHWISE_CHANNELS_LAST, 1, (6, 3, 3, 32, 1), (9, 9))],
+    ids=["torch-linear-1-axis", "torch-grouped-conv-1-axis", "channels-last-gates-2-axes",
+         "depthwise-channels-last-1-axis"])
+def test_stacked_layout_gives_one_layers_fans(layout: xc.Layout, axes: int,
+                                              shape: tuple[int, ...],
+                                              expected: tuple[int, int]) -> None:
+    stacked = layout.stacked(axes)
+    assert stacked.fans(shape) == expected, \
+        f"got {stacked.fans(shape)}, but should be {expected} [{layout} stacked {axes}]"
+    batch = stacked.batch_axis if isinstance(stacked.batch_axis, tuple) else (stacked.batch_axis,)
+    assert set(range(axes)) <= {a % len(shape) for a in batch}, \
+        f"got batch_axis {stacked.batch_axis}, but should hold the stacking axes 0..{axes - 1}"
+
+
+def test_stacked_by_zero_is_the_same_layout_and_bad_counts_are_refused() -> None:
+    assert xc.TORCH.stacked(0) is xc.TORCH
+    with pytest.raises(xc.XavierError, match=r"axes must be an int >= 0.*got axes=-1"):
+        xc.TORCH.stacked(-1)

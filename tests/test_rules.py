@@ -171,3 +171,31 @@ def test_packed_hint_gives_the_layouts_entry(path: str, layer: str, expected: st
 
 def test_packed_hint_is_empty_for_ordinary_names() -> None:
     assert rules.packed_hint("blocks.0.mlp.fc1.weight", "fc1", "xc.TORCH") == ""
+
+
+def test_registry_finds_a_rule_by_class_or_by_name_alone() -> None:
+    class Base:
+        pass
+
+    class Child(Base):
+        pass
+
+    registry = rules.RuleRegistry("test", {Base: lambda layer: {}, "Named": lambda layer: {}})
+    assert registry.rule_for_class(Child) is registry.rule_for(Base())
+    assert registry.rule_for_name("Base") is registry.rule_for(Base()), \
+        "got no rule for the bare name of a registered class"
+    assert registry.rule_for_name("Named") is not None
+    assert registry.rule_for_name("Child") is None, "got a rule for a name nobody registered"
+
+
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [(xc.TORCH, "xc.TORCH"), (xc.CHANNELS_LAST.with_(blocks=3), "xc.CHANNELS_LAST.with_(blocks=3)"),
+     (xc.TORCH_TRANSPOSED.with_(strides=(2, 2)), "xc.TORCH_TRANSPOSED.with_(strides=(2, 2))"),
+     (xc.TORCH.stacked(1), "xc.TORCH.with_(in_axis=2, out_axis=1, batch_axis=(0,))")],
+    ids=["named", "with-blocks", "transposed-strides", "stacked"])
+def test_layout_source_is_an_expression_that_rebuilds_the_layout(layout: xc.Layout,
+                                                                 expected: str) -> None:
+    source = rules.layout_source(layout)
+    assert source == expected, f"got {source!r}, but should be {expected!r}"
+    assert eval(source, {"xc": xc}) == layout, f"got {source!r}, which does not rebuild {layout}"

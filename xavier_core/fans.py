@@ -249,6 +249,32 @@ class Layout:
         fields = {**self.__dict__, **changes}
         return Layout(**fields)  # type: ignore[arg-type]
 
+    def stacked(self, axes: int) -> Layout:
+        """This layout for ``axes`` layers' weights stacked on new leading axes (``nn.scan``,
+        ``vmap``, ``torch.func.stack_module_state``): the new axes are batch axes, non-negative
+        axes move right by ``axes``, negative ones still count from the end.
+
+        Example:
+          >>> TORCH.stacked(1).fans((8, 64, 784))   # 8 stacked torch Linear(784, 64) weights
+          Fans(fan_in=784, fan_out=64)
+          >>> TORCH.stacked(1).in_axis, TORCH.stacked(1).out_axis, TORCH.stacked(1).batch_axis
+          (2, 1, (0,))
+        """
+        if not _is_int(axes) or axes < 0:
+            raise bad_argument("axes", axes, "an int >= 0: the number of stacking axes")
+        if axes == 0:
+            return self
+
+        def shift(value: Axes) -> tuple[int, ...]:
+            as_tuple = (value,) if _is_int(value) else tuple(value)  # type: ignore[arg-type]
+            return tuple(a + axes if a >= 0 else a for a in as_tuple)
+
+        in_axis, out_axis = shift(self.in_axis), shift(self.out_axis)
+        return self.with_(
+            in_axis=in_axis[0] if _is_int(self.in_axis) else in_axis,
+            out_axis=out_axis[0] if _is_int(self.out_axis) else out_axis,
+            batch_axis=tuple(range(axes)) + shift(self.batch_axis))
+
 
 CHANNELS_LAST = Layout(in_axis=-2, out_axis=-1)
 """Keras, Flax and JAX Dense/Conv kernels: ``(..., in, out)``; also numpy's default here."""

@@ -27,7 +27,14 @@ from fnmatch import fnmatchcase
 from typing import Any, Generic, TypeVar
 
 from xavier_core.errors import XavierError, bad_argument
-from xavier_core.fans import Layout
+from xavier_core.fans import (
+    CHANNELS_LAST,
+    DEPTHWISE_CHANNELS_LAST,
+    KERAS_TRANSPOSED,
+    TORCH,
+    TORCH_TRANSPOSED,
+    Layout,
+)
 
 T = TypeVar("T")
 
@@ -102,11 +109,24 @@ class RuleRegistry:
 
     def rule_for(self, layer: object) -> Rule | None:
         """The rule for the object ``layer``, or None when no class of its type has one."""
-        for cls in type(layer).__mro__:
+        return self.rule_for_class(type(layer))
+
+    def rule_for_class(self, layer_class: type) -> Rule | None:
+        """The rule for objects of ``layer_class``, looked up along its class hierarchy."""
+        for cls in layer_class.__mro__:
             for key in (cls, f"{cls.__module__}.{cls.__qualname__}", cls.__name__):
                 if key in self._rules:
                     return self._rules[key]
         return None
+
+    def rule_for_name(self, name: str) -> Rule | None:
+        """The rule registered under the class name ``name`` (bare or qualified), or of a
+        registered class of that bare name; None when there is none. For layers whose class
+        is known only by name (a TorchScript module's ``original_name``)."""
+        if name in self._rules:
+            return self._rules[name]
+        return next((rule for key, rule in self._rules.items()
+                     if isinstance(key, type) and key.__name__ == name), None)
 
     def __contains__(self, layer: object) -> bool:
         return layer in self._rules
@@ -224,6 +244,30 @@ def packed_hint(path: str, layer_name: str, base: str) -> str:
     glob = "".join(re.sub(r"(^|_)\d+$", r"\1*", part) for part in parts)
     return (f"looks packed ({layer_name}); if so, pass layouts={{{glob!r}: "
             f"{base}.with_(blocks={blocks})}}")
+
+
+NAMED_LAYOUTS: dict[str, Layout] = {
+    "TORCH": TORCH, "TORCH_TRANSPOSED": TORCH_TRANSPOSED, "CHANNELS_LAST": CHANNELS_LAST,
+    "KERAS_TRANSPOSED": KERAS_TRANSPOSED, "DEPTHWISE_CHANNELS_LAST": DEPTHWISE_CHANNELS_LAST,
+}
+
+
+def layout_source(layout: Layout, prefix: str = "xc.") -> str:
+    """``layout`` as the Python expression a user would write, from the nearest named layout:
+    ``xc.TORCH.with_(blocks=3)``; for hints that give a ``layouts=`` entry.
+
+    Example:
+      >>> layout_source(TORCH.stacked(1))
+      'xc.TORCH.with_(in_axis=2, out_axis=1, batch_axis=(0,))'
+    """
+    def changes(base: Layout) -> dict[str, object]:
+        return {k: v for k, v in layout.__dict__.items() if base.__dict__[k] != v}
+
+    name, base = min(NAMED_LAYOUTS.items(), key=lambda item: len(changes(item[1])))
+    diff = changes(base)
+    if not diff:
+        return f"{prefix}{name}"
+    return f"{prefix}{name}.with_({', '.join(f'{k}={v!r}' for k, v in diff.items())})"
 
 
 def check_plan(label: str, plan: object) -> Plan:
