@@ -29,7 +29,16 @@ from xavier_adapters._require import require
 
 require("torch", "torch")  # a missing torch fails here, with the pip command that installs it
 
-from xavier_adapters.torch.layers import BILINEAR, EMBEDDING, plan_parameters  # noqa: E402
+from xavier_adapters.torch.layers import (  # noqa: E402
+    BILINEAR,
+    EMBEDDING,
+    RULES,
+    EmbeddingWeight,
+    InitialValue,
+    norm_rule,
+    plan_parameters,
+)
+from xavier_adapters.torch.meta import parameters_on_meta  # noqa: E402
 from xavier_adapters.torch.model import init_model  # noqa: E402
 from xavier_adapters.torch.sampling import (  # noqa: E402
     TORCH_RANK_MESSAGE,
@@ -46,9 +55,14 @@ from xavier_adapters.torch.sampling import (  # noqa: E402
 __all__ = [
     "BILINEAR",
     "EMBEDDING",
+    "RULES",
     "TORCH_RANK_MESSAGE",
+    "EmbeddingWeight",
+    "InitialValue",
     "fill_",
     "init_model",
+    "norm_rule",
+    "parameters_on_meta",
     "plan_parameters",
     "resolve",
     "sample",
