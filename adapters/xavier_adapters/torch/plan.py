@@ -220,6 +220,10 @@ class Planner:
                 f"{', '.join(self.unrecoverable)}, whose class is not loaded and has no rule by "
                 "that name: import the module that defines it, register a rule by its name "
                 "(xt.RULES.register('Name', rule)), or initialize before torch.jit.script")
+        if isinstance(root, torch.jit.ScriptModule) and not self.entries:
+            raise xc.XavierError(
+                "a TorchScript module must hold parameters or buffers to initialize, got none "
+                "(torch.jit.freeze turns them into constants): initialize before freezing")
         self._resolve_stacked()
         if isinstance(self.options.gain, GlobTable):
             self.options.gain.check_all_used(dict.fromkeys(self.weight_layers))
@@ -252,7 +256,7 @@ class Planner:
         params, buffers = sub._parameters, sub._buffers
         if scripted and rule is None and (len(params) or len(buffers)) and _loaded_class(
                 sub._c._type().qualified_name()) is None:
-            self.unrecoverable.append(f"{prefix or 'the model'} ({sub.original_name})")
+            self.unrecoverable.append(f"{prefix!r} ({sub.original_name})")
         plans: dict[str, RulePlan] = {}
         if rule is not None:
             for key, plan in rule(sub).items():

@@ -1,0 +1,147 @@
+"""The meta-device flow on stand-ins of Llama, BERT and torchvision's ViT (tests/torch/
+model_standins.py): afterwards nothing uninitialized remains, or what remains is named loudly
+with what to do; following that advice gives a finite forward pass.
+
+- Llama: LlamaRMSNorm has no reset_parameters(): its weight gets its initial value (a rule by
+  class name); the rotary ``inv_freq`` buffer, computed in __init__, is lost on meta: named, and
+  built for real under ``xt.parameters_on_meta()``.
+- BERT: the ``position_ids`` / ``token_type_ids`` buffers: as ``inv_freq``.
+- ViT: ``class_token`` and ``encoder.pos_embedding`` are raw parameters of the model's own
+  classes: named, and initialized by the caller after init_model, as the warning says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+from model_standins import Bert, Llama, VisionTransformer
+from torch import nn
+from torch_helpers import assert_matches
+
+import xavier_core as xc
+from xavier_adapters import torch as xt
+
+MODELS: dict[str, tuple[Callable[[], nn.Module], Callable[[], torch.Tensor], dict[str, str]]] = {
+    # model, an input, the tensors a plain torch.device("meta") build leaves unrestorable
+    "llama": (Llama, lambda: torch.randint(0, 96, (2, 8)),
+              {"rotary_emb.inv_freq": "uninitialized buffer"}),
+    "bert": (Bert, lambda: torch.randint(0, 96, (2, 8)),
+             {"embeddings.position_ids": "uninitialized buffer",
+              "embeddings.token_type_ids": "uninitialized buffer"}),
+    "vit": (VisionTransformer, lambda: torch.randn(2, 3, 32, 32),
+            {"class_token": "no rule for VisionTransformer",
+             "encoder.pos_embedding": "no rule for Encoder"}),
+}
+
+
+def states(report: xc.InitReport) -> dict[str, str]:
+    return {r.name: r.state for r in report}
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_meta_flow_names_exactly_what_cannot_be_restored(model_id: str) -> None:
+    build, _, lost = MODELS[model_id]
+    with torch.device("meta"):
+        model = build()
+    with pytest.warns(xc.UnhandledWarning) as caught:
+        report = xt.init_model(model, device="cpu")
+    unhandled = {r.name: r.reason for r in report.unhandled}
+    assert unhandled == lost, f"got unhandled {unhandled}, but should be {lost} [{model_id}]"
+    message = str(caught[0].message)
+    for name in lost:
+        assert f"  {name} (" in message, f"got a warning that does not name {name}: {message}"
+    advice = "parameters_on_meta()" if model_id != "vit" else "initialize it after init_model"
+    assert advice in message, f"got a warning without {advice!r}: {message}"
+    written = {r.state for r in report if r.name not in lost}
+    assert written <= {"drawn", "zeroed", "reset"}, \
+        f"got states {written} for tensors that held no values [{model_id}]"
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_strict_on_meta_raises_and_leaves_the_model_on_meta(model_id: str) -> None:
+    build, _, lost = MODELS[model_id]
+    with torch.device("meta"):
+        model = build()
+    with pytest.raises(xc.XavierError, match="strict=True: " + str(len(lost))):
+        xt.init_model(model, device="cpu", strict=True)
+    assert all(t.is_meta for t in (*model.parameters(), *model.buffers())), \
+        f"got tensors materialized by a call that raised [{model_id}]"
+
+
+def follow_the_advice(model_id: str) -> tuple[nn.Module, xc.InitReport]:
+    """The documented flow: parameters on meta, init_model(device=), then what it asks for."""
+    build, _, _ = MODELS[model_id]
+    with xt.parameters_on_meta():
+        model = build()
+    if model_id != "vit":
+        return model, xt.init_model(model, device="cpu", embeddings=True,
+                                    generator=torch.Generator().manual_seed(0))
+    with pytest.warns(xc.UnhandledWarning, match="trunc_normal_"):
+        report = xt.init_model(model, device="cpu", generator=torch.Generator().manual_seed(0))
+    for record in report.unhandled:  # what the warning says to do
+        torch.nn.init.trunc_normal_(model.get_parameter(record.name), std=0.02)
+    return model, report
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_following_the_advice_gives_a_finite_forward(model_id: str) -> None:
+    _, make_input, lost = MODELS[model_id]
+    model, report = follow_the_advice(model_id)
+    assert not any(t.is_meta for t in (*model.parameters(), *model.buffers()))
+    output = model.eval()(make_input())
+    assert torch.isfinite(output).all(), f"got a non-finite forward [{model_id}]"
+    for name in lost:
+        expected = "unhandled" if model_id == "vit" else "kept"
+        assert states(report)[name] == expected, f"got {report[name]} [{model_id}]"
+
+
+def test_buffers_built_under_parameters_on_meta_keep_their_values() -> None:
+    with xt.parameters_on_meta():
+        model = Llama()
+    reference = Llama()
+    assert torch.equal(model.rotary_emb.inv_freq, reference.rotary_emb.inv_freq)
+    xt.init_model(model, device="cpu")
+    assert torch.equal(model.rotary_emb.inv_freq, reference.rotary_emb.inv_freq), \
+        "got a buffer built for real changed by init_model"
+
+
+def test_llama_states_are_right() -> None:
+    model, report = follow_the_advice("llama")
+    by_reason = {(r.state, r.reason) for r in report if "norm" in r.name}
+    assert by_reason == {("reset", "normalization layer")}, f"got {by_reason}"
+    assert all(torch.all(m.weight == 1) for n, m in model.named_modules()
+               if type(m).__name__ == "LlamaRMSNorm"), "got an RMSNorm weight not at 1"
+    assert report["layers.0.q_proj.weight"].fans == (32, 32)
+    assert report["embed_tokens.weight"].fans == (96, 32)
+    for record in report.by_state("drawn"):
+        if record.distribution is not None and record.distribution.std and \
+                model.get_parameter(record.name).numel() >= 2048:
+            assert_matches(model.get_parameter(record.name), record.distribution, record.name)
+
+
+def test_a_custom_norm_without_reset_parameters_is_named_and_a_registration_fixes_it() -> None:
+    class MyRMSNorm(nn.Module):
+        def __init__(self, dim: int) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(dim))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.weight * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
+
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(8, 8), MyRMSNorm(8))
+    with pytest.warns(xc.UnhandledWarning, match=r"xt.RULES.register\('MyRMSNorm', "
+                      r"xt.norm_rule\(\)\)"):
+        xt.init_model(model, device="cpu")
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(8, 8), MyRMSNorm(8))
+    xt.RULES.register("MyRMSNorm", xt.norm_rule())
+    try:
+        record = xt.init_model(model, device="cpu", strict=True)["1.weight"]
+    finally:
+        xt.RULES.unregister("MyRMSNorm")
+    assert (record.state, record.reason) == ("reset", "normalization layer"), f"got {record}"
+    assert torch.all(model[1].weight == 1), "got a norm scale not at its initial 1"
+    assert torch.isfinite(model(torch.randn(2, 8))).all()
