@@ -145,3 +145,25 @@ def test_a_custom_norm_without_reset_parameters_is_named_and_a_registration_fixe
     assert (record.state, record.reason) == ("reset", "normalization layer"), f"got {record}"
     assert torch.all(model[1].weight == 1), "got a norm scale not at its initial 1"
     assert torch.isfinite(model(torch.randn(2, 8))).all()
+
+
+def test_a_custom_reset_parameters_is_trusted_with_parameters_not_buffers() -> None:
+    class Scaled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.scale = nn.Parameter(torch.empty(8))
+            self.register_buffer("table", torch.linspace(0, 1, 8))  # computed, not reset
+            self.reset_parameters()
+
+        def reset_parameters(self) -> None:
+            nn.init.ones_(self.scale)
+
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Linear(8, 8), Scaled())
+    with pytest.warns(xc.UnhandledWarning, match=r"1\.table .*parameters_on_meta"):
+        report = xt.init_model(model, device="cpu")
+    assert (report["1.scale"].state, report["1.scale"].note) == (
+        "reset", "Scaled.reset_parameters()"), f"got {report['1.scale']}"
+    assert torch.all(model[1].scale == 1)
+    assert (report["1.table"].state, report["1.table"].reason) == (
+        "unhandled", "uninitialized buffer"), f"got {report['1.table']}"

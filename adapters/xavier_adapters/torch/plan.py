@@ -159,6 +159,15 @@ def reset_writes(e: Entry) -> bool:
     return e.direct and (not e.is_buffer or type(e.module).__module__.startswith("torch.nn."))
 
 
+def _weight_like(shape: tuple[int, ...]) -> bool:
+    """A shape a weight could have: two axes or more, none of size 1 (not a token)."""
+    return len(shape) >= 2 and min(shape) > 1
+
+
+def _layout_advice(e: Entry) -> str:
+    return f"if it is a weight stored (out, in, *k): layouts={{{_glob(e.name)!r}: xc.TORCH}}"
+
+
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
@@ -199,6 +208,7 @@ class Planner:
         self._specs: dict[float, xc.VarianceScaling] = {}
         self._rules: dict[Any, Any] = {}
         self._sources: dict[xc.Layout, str] = {}
+        self._resolved: dict[tuple[Any, ...], xc.ResolvedInit] = {}
 
     # -- the walk ---------------------------------------------------------------------------
     def plan(self, root: nn.Module) -> Plan:
@@ -379,9 +389,8 @@ class Planner:
         if cls.lower().endswith("norm") and key in ("weight", "scale", "gamma"):
             return f"if it is a norm scale starting at 1: xt.RULES.register({cls!r}, " \
                    "xt.norm_rule())"
-        if len(e.shape) >= 2:
-            return (f"if it is a weight stored (out, in, *k): layouts={{{_glob(e.name)!r}: "
-                    f"xc.TORCH}}; if it is not a weight: {keep}")
+        if _weight_like(e.shape):
+            return f"{_layout_advice(e)}; if it is not a weight: {keep}"
         return f"to keep it on purpose: {keep}"
 
     def _fresh_advice(self, e: Entry) -> str:
@@ -391,8 +400,11 @@ class Planner:
                     "init_empty_weights(include_buffers=False)), or recompute it after "
                     "init_model")
         where = f"model.get_parameter({e.name!r})"
-        return (f"initialize it after init_model (e.g. torch.nn.init.trunc_normal_({where}, "
-                f"std=0.02) for a class token or a position embedding), or {self._advice(e)}")
+        advice = (f"initialize it after init_model (e.g. torch.nn.init.trunc_normal_({where}, "
+                  "std=0.02) for a class token or a position embedding)")
+        if e.layer.lower().endswith("norm"):
+            return f"{advice}, or {self._advice(e)}"
+        return f"{advice}, or {_layout_advice(e)}" if _weight_like(e.shape) else advice
 
     def _spec(self, gain: float) -> xc.VarianceScaling:
         spec = self._specs.get(gain)
@@ -435,11 +447,14 @@ class Planner:
     def _resolve(self, e: Entry, layout: xc.Layout, notes: list[str]) -> None:
         self.weight_layers.append(e.layer_path)
         gain = self._gain(e.layer_path)
-        try:
-            xc.sampling_dtype(e.dtype)
-            resolved = self._spec(gain).resolve(e.shape, layout)
-        except xc.XavierError as error:
-            raise xc.XavierError(f"{e.name}: {error}") from error
+        key = (e.shape, layout, gain, e.dtype)  # layers of one model repeat a few shapes
+        resolved = self._resolved.get(key)
+        if resolved is None:
+            try:
+                xc.sampling_dtype(e.dtype)
+                resolved = self._resolved[key] = self._spec(gain).resolve(e.shape, layout)
+            except xc.XavierError as error:
+                raise xc.XavierError(f"{e.name}: {error}") from error
         if gain != 1.0:
             notes.append(f"gain {gain:.4g}")
         e.state, e.action, e.notes = "drawn", "draw" if e.reparam is None else "reparam", notes
