@@ -11,8 +11,8 @@ against a loop of torch's own functions over the same parameters.
 
 Memory: each variant runs in a fresh subprocess that reads its RSS high-water mark (VmHWM)
 before and after the init; the difference is the peak memory the init needed. The model variants
-build on the meta device, then to_empty(device="cpu"), then init, so their peak is the model
-itself plus anything more.
+build on the meta device, then torch's side calls to_empty(device="cpu") and its loop, ours
+init_model(device="cpu"), so their peak is the model itself plus anything more.
 """
 
 from __future__ import annotations

@@ -60,6 +60,14 @@ def meta_last() -> nn.Module:
         return nn.Linear(8, 4)
 
 
+class CudaGenerator(torch.Generator):
+    """A CPU generator that says it is on cuda:0: the check runs without a GPU."""
+
+    @property
+    def device(self) -> torch.device:  # type: ignore[override]
+        return torch.device("cuda", 0)
+
+
 ERRORS: dict[str, tuple[Callable[[], nn.Module], dict, str]] = {
     "int-dtype": (int_weight, {}, r"6\.weight: dtype must be a floating dtype"),
     "inference-mode": (inference_weight, {},
@@ -75,6 +83,10 @@ ERRORS: dict[str, tuple[Callable[[], nn.Module], dict, str]] = {
     "gain-key-matches-nothing": (lambda: nn.Linear(8, 4), {"gain": {"7": "relu"}},
                                  r"gain keys must each match a path, got '7' matches nothing"),
     "meta-without-device": (meta_last, {}, r"meta device \('6\.weight'"),
+    "generator-on-another-device": (lambda: nn.Linear(8, 4), {"generator": CudaGenerator()},
+                                    r"generator must be a torch.Generator on the device of "
+                                    r"every tensor it draws \(0\.weight is on cpu, the "
+                                    r"generator on cuda:0\)"),
 }
 
 
@@ -103,3 +115,18 @@ def test_the_same_model_without_the_error_writes_every_tensor_checked_above() ->
     assert unchanged == ["1.num_batches_tracked"] or unchanged == [], \
         f"got {unchanged} left as they were; the test above would not see a write to them"
     assert not report.unhandled
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the GPU check runs "
+                    "on a machine with one")
+def test_a_cpu_generator_for_a_cuda_model_raises_before_any_write() -> None:
+    model = model_with_last(nn.Linear(8, 4)).cuda()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(xc.XavierError, match="is on cuda:0, the generator on cpu"):
+        xt.init_model(model, reset_skipped=True, generator=torch.Generator())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    generator = torch.Generator(device="cuda").manual_seed(0)
+    with torch.device("meta"):
+        meta = nn.Sequential(nn.Linear(64, 64), nn.LayerNorm(64))
+    report = xt.init_model(meta, device="cuda", generator=generator)
+    assert all(t.is_cuda for t in meta.parameters()) and not report.unhandled
