@@ -20,11 +20,13 @@ or layer-path globs, the first matching key winning::
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from xavier_core.errors import XavierError, bad_argument
 from xavier_core.fans import (
@@ -35,6 +37,7 @@ from xavier_core.fans import (
     TORCH_TRANSPOSED,
     Layout,
 )
+from xavier_core.gain import NONLINEARITIES, calculate_gain
 
 T = TypeVar("T")
 
@@ -45,11 +48,14 @@ class Weight:
 
     ``rank`` is the rank of one layer's weight (None: any); a weight with more axes holds layers
     stacked on its leading axes (``nn.scan``, ``vmap``), which are then batch axes.
+    ``embedding`` marks an embedding table: drawn only when the caller opts in
+    (``embeddings=True``), else kept with the reason ``"embedding"``.
     """
 
     layout: Layout
     note: str = ""
     rank: int | None = None
+    embedding: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +220,82 @@ def check_layout(label: str, value: object) -> Layout:
 def layout_table(layouts: Mapping[str, Any] | None) -> GlobTable[Layout]:
     """The ``layouts=`` argument of a model-level init, checked."""
     return GlobTable(layouts, "layouts", check_layout)
+
+
+Gain = float | str | Mapping[str, float | str]
+"""What ``gain=`` of a model-level init accepts: a number, a nonlinearity name, or a mapping from
+layer-path globs to either."""
+
+
+def check_one_gain(label: str, value: object) -> float:
+    """``value`` as a gain: a finite number >= 0, or a nonlinearity name for
+    :func:`~xavier_core.calculate_gain`; else an error naming ``label``."""
+    if isinstance(value, str):
+        if value not in NONLINEARITIES:
+            raise bad_argument(label, value, f"a nonlinearity name ({', '.join(NONLINEARITIES)})"
+                               " or a finite number >= 0")
+        return calculate_gain(value)
+    if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+            or not math.isfinite(value) or value < 0):
+        raise bad_argument(label, value, "a finite number >= 0 or a nonlinearity name "
+                           f"({', '.join(NONLINEARITIES)})")
+    return float(value)
+
+
+class GainTable:
+    """The ``gain=`` argument of a model-level init: one gain for every layer, or the first
+    matching key of a mapping of layer-path globs (layers no key matches get gain 1).
+
+    Example:
+      >>> table = GainTable({"encoder.*": "tanh"})
+      >>> round(table.lookup("encoder.0"), 4), table.lookup("head")
+      (1.6667, 1.0)
+    """
+
+    def __init__(self, gain: Gain) -> None:
+        self.per_layer = isinstance(gain, Mapping)
+        self.single = 1.0 if self.per_layer else check_one_gain("gain", gain)
+        self.table: GlobTable[float] = GlobTable(
+            gain if isinstance(gain, Mapping) else None, "gain", check_one_gain)
+
+    def lookup(self, layer: str) -> float:
+        """The gain of the layer at path ``layer``."""
+        if not self.per_layer:
+            return self.single
+        found = self.table.lookup(layer)
+        return 1.0 if found is None else found
+
+    def check_all_used(self, layers: Iterable[str]) -> None:
+        """With a mapping, raise if a key matched none of ``layers`` (the layers with weights)."""
+        if self.per_layer:
+            self.table.check_all_used(layers)
+
+
+BiasPolicy = Literal["zeros", "keep"] | float
+"""What ``bias=`` of a model-level init accepts: ``"zeros"``, ``"keep"`` or a constant."""
+
+
+def check_bias_policy(bias: object) -> BiasPolicy:
+    """``bias`` if it is ``"zeros"``, ``"keep"`` or a finite number (as a float), else an error."""
+    if isinstance(bias, str) and bias in ("zeros", "keep"):
+        return bias  # type: ignore[return-value]
+    if isinstance(bias, numbers.Real) and not isinstance(bias, bool) and math.isfinite(bias):
+        return float(bias)
+    raise bad_argument("bias", bias, "'zeros', 'keep' or a finite number (a constant fill)")
+
+
+def bias_outcome(policy: BiasPolicy) -> tuple[str, float | None, str]:
+    """What ``policy`` does to a bias: ``(state, constant to write or None, note)``.
+
+    Example:
+      >>> bias_outcome("keep"), bias_outcome("zeros"), bias_outcome(0.1)
+      (('kept', None, "bias='keep'"), ('zeroed', 0.0, ''), ('filled', 0.1, 'constant 0.1'))
+    """
+    if policy == "keep":
+        return "kept", None, "bias='keep'"
+    if policy == "zeros":
+        return "zeroed", 0.0, ""
+    return "filled", float(policy), f"constant {float(policy):g}"
 
 
 PACKED_NAMES: dict[str, int] = {

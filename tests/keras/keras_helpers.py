@@ -24,3 +24,17 @@ def assert_matches(values: Any, distribution: xc.Distribution, context: str) -> 
     """Bounds and reach (bounded laws), mean, variance and Kolmogorov-Smirnov of ``values``."""
     for result in stats.check_sample(numpy_of(values), distribution):
         assert result.passed, f"{result.describe()} [{BACKEND}, {context}]"
+
+
+def assert_contract(model: Any, report: xc.InitReport, context: str) -> None:
+    """One record per variable of ``model.weights`` (non-trainable included), each in one of the
+    contract's states, and every drawn variable passing the statistics against its record."""
+    paths = [v.path for v in model.weights]
+    names = [r.name for r in report]
+    assert sorted(names) == sorted(paths) and len(set(names)) == len(names), (
+        f"got records {names}, but should be one per variable {paths} [{context}]")
+    for record in report:
+        assert record.state in xc.STATES, f"got state {record.state!r} [{context}, {record}]"
+    variables = {v.path: v for v in model.weights}
+    for record in report.by_state("drawn"):
+        assert_matches(variables[record.name], record.distribution, f"{context}, {record.name}")

@@ -19,7 +19,7 @@ ops on the backend's device::
   and their base :class:`VarianceScaling`: ``keras.initializers.Initializer`` subclasses with
   ``gain``, ``seed`` and explicit axes, registered as ``"xavier_init>GlorotUniform"`` etc.
 - :func:`init_model`: redraws the kernels of a built model with the fans of each layer type
-  (:data:`LAYER_KERNELS`, which a user may extend with their own layer types).
+  (the rules of :data:`RULES`, which a user may extend with their own layer types).
 - :func:`from_spec` and :func:`sample`: any ``xavier_core`` spec as an initializer, and the
   conformance suite's sampler.
 """
@@ -33,17 +33,28 @@ from xavier_adapters.keras.initializers import (
     from_spec,
     sample,
 )
-from xavier_adapters.keras.model import LAYER_KERNELS, init_model, kernel_layouts
+from xavier_adapters.keras.layers import RULES, layer_plans
+from xavier_adapters.keras.model import init_model
 
 __all__ = [
-    "LAYER_KERNELS",
     "PACKAGE",
+    "RULES",
     "GlorotNormal",
     "GlorotTruncatedNormal",
     "GlorotUniform",
     "VarianceScaling",
     "from_spec",
     "init_model",
-    "kernel_layouts",
+    "layer_plans",
     "sample",
 ]
+
+_REPLACED = {"LAYER_KERNELS": "RULES (an xavier_core.RuleRegistry: RULES.register(MyLayer, rule), "
+                              "a rule returning {name: xc.rules.Weight | Bias | Keep})",
+             "kernel_layouts": "layer_plans(layer) (plans by variable name, or None)"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _REPLACED:
+        raise AttributeError(f"xavier_adapters.keras.{name} was replaced by {_REPLACED[name]}")
+    raise AttributeError(f"module 'xavier_adapters.keras' has no attribute {name!r}")

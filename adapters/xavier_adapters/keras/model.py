@@ -1,96 +1,34 @@
 """Layer-aware init of a built Keras model: each kernel drawn with the fans of its layer type.
 
 A bare initializer sees only a shape, so it reads a Keras kernel as ``(..., in, out)``; that is
-right for Dense and Conv, and wrong for transposed, grouped, depthwise and packed-gate kernels
-(EinsumDense hands its equation's axes to the initializer, counting an axis shared by input and
-output as an out axis). ``init_model`` knows the layer each kernel belongs to (DESIGN.md,
-section 3):
-
-    Dense, ConvND                   (..., in/groups, out)      CHANNELS_LAST.with_(groups=g)
-    ConvNDTranspose                 (*k, out, in)              KERAS_TRANSPOSED
-    DepthwiseConvND, separable's    (*k, channels, mult)       DEPTHWISE_CHANNELS_LAST
-      depthwise kernel
-    separable's pointwise kernel    (1, .., in * mult, out)    CHANNELS_LAST (a 1x1 conv)
-    LSTM / GRU / SimpleRNN cells    (in or units, g * units)   CHANNELS_LAST.with_(blocks=g gates)
-    EinsumDense, MultiHeadAttention from the einsum equation   xavier_core.einsum.einsum_layout
+right for Dense and Conv, and wrong for transposed, grouped, depthwise and packed-gate kernels.
+``init_model`` knows the layer each variable belongs to, through the rules of
+:mod:`xavier_adapters.keras.layers` (:data:`~xavier_adapters.keras.layers.RULES`), and plans and
+checks every variable of the model before it writes the first one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import xavier_core as xc
 from xavier_adapters._require import require
-from xavier_adapters.keras.sampling import draw
+from xavier_adapters.keras.layers import layer_plans
+from xavier_adapters.keras.sampling import KERAS_TRUNCATION_CUT, check_dtype, draw
 from xavier_adapters.keras.seeds import Seed, SeedStream
-from xavier_core.einsum import einsum_layout
+from xavier_core.record import State
+from xavier_core.rules import Bias, BiasPolicy, Gain, GainTable, Keep, Plan, Weight
 
 keras = require("keras", "keras")
-layers = keras.layers
 
-KernelLayouts = dict[str, tuple[xc.Layout, str]]
-"""Variable name -> (its layout, a note on how the fans are read)."""
-
-
-def _dense(layer: Any) -> KernelLayouts:
-    return {"kernel": (xc.CHANNELS_LAST, "")}
-
-
-def _einsum(layer: Any) -> KernelLayouts:
-    return {"kernel": (einsum_layout(layer.equation), f"einsum {layer.equation}")}
-
-
-def _conv(layer: Any) -> KernelLayouts:
-    groups = layer.groups
-    note = f"{groups} groups, fans per group" if groups > 1 else ""
-    return {"kernel": (xc.CHANNELS_LAST.with_(groups=groups), note)}
-
-
-def _transposed(layer: Any) -> KernelLayouts:
-    return {"kernel": (xc.KERAS_TRANSPOSED, "transposed: (*kernel, out, in)")}
-
-
-def _depthwise(layer: Any) -> KernelLayouts:
-    return {"kernel": (xc.DEPTHWISE_CHANNELS_LAST, "depthwise: one input per channel")}
-
-
-def _separable(layer: Any) -> KernelLayouts:
-    return {"depthwise_kernel": (xc.DEPTHWISE_CHANNELS_LAST, "depthwise: one input per channel"),
-            "pointwise_kernel": (xc.CHANNELS_LAST, "pointwise: a 1x1 conv")}
-
-
-def _gates(count: int) -> Callable[[Any], KernelLayouts]:
-    layout = xc.CHANNELS_LAST.with_(blocks=count)
-    note = f"per gate ({count} gates)" if count > 1 else ""
-    return lambda layer: {"kernel": (layout, note), "recurrent_kernel": (layout, note)}
-
-
-LAYER_KERNELS: dict[type, Callable[[Any], KernelLayouts]] = {
-    layers.Dense: _dense,
-    layers.EinsumDense: _einsum,
-    **dict.fromkeys((layers.Conv1D, layers.Conv2D, layers.Conv3D), _conv),
-    **dict.fromkeys(
-        (layers.Conv1DTranspose, layers.Conv2DTranspose, layers.Conv3DTranspose), _transposed),
-    **dict.fromkeys((layers.DepthwiseConv1D, layers.DepthwiseConv2D), _depthwise),
-    **dict.fromkeys((layers.SeparableConv1D, layers.SeparableConv2D), _separable),
-    layers.LSTMCell: _gates(4),
-    layers.GRUCell: _gates(3),
-    layers.SimpleRNNCell: _gates(1),
-}
-"""The layer types ``init_model`` knows (subclasses included): each maps a built layer to its
-kernels, by variable name, with their layouts. MultiHeadAttention is covered through its
-EinsumDense projections; LSTM, GRU, SimpleRNN and Bidirectional through their cells. A user may
-add a layer type: ``LAYER_KERNELS[MyLayer] = lambda layer: {"kernel": (xc.CHANNELS_LAST, "")}``."""
-
-
-def kernel_layouts(layer: Any) -> KernelLayouts | None:
-    """The kernels of ``layer`` by variable name, or None for a layer type not in the table."""
-    for cls in type(layer).__mro__:
-        if cls in LAYER_KERNELS:
-            return LAYER_KERNELS[cls](layer)
-    return None
+WHAT_TO_DO = (
+    "To initialize them, register a rule for the layer type, e.g. xk.RULES.register(MyLayer, "
+    "lambda layer: {'kernel': xc.rules.Weight(xc.CHANNELS_LAST), 'bias': xc.rules.Bias()}) "
+    "(xc.rules.Keep('reason') leaves a variable as it is on purpose), or pass "
+    "layouts={'<variable path glob>': xc.CHANNELS_LAST}.")
+STRICT_HINT = " init_model(..., strict=True) makes this an error."
 
 
 def _sublayers(layer: Any) -> list[Any]:
@@ -114,67 +52,196 @@ def _own_weights(layer: Any) -> list[Any]:
     return [w for w in layer.weights if id(w) not in inherited]
 
 
-def _plan(variable: Any, layer: Any, kernels: KernelLayouts | None,
-          spec: xc.VarianceScaling) -> xc.InitRecord:
-    """What to do with ``variable``: draw it (a floating kernel of a known layer), or not, and why.
-    An ``initialized`` record carries the fans and the distribution to draw from."""
-    kind, shape = type(layer).__name__, tuple(variable.shape)
-    unhandled = xc.InitRecord(variable.path, kind, shape, "unhandled")
-    if kernels is None:
-        return dataclasses.replace(unhandled, reason=f"{kind} is not a layer type init_model knows")
-    if variable.name not in kernels:
-        return dataclasses.replace(unhandled, state="kept", reason="not a kernel")
-    dtype = xc.dtype_name(variable.dtype)
-    if dtype not in xc.FLOAT_DTYPES:
-        return dataclasses.replace(unhandled, state="kept", reason="quantized kernel",
-                                   note=f"{dtype}: not drawn")
-    layout, note = kernels[variable.name]
-    resolved = spec.resolve(shape, layout)
-    return xc.InitRecord(variable.path, kind, shape, "drawn", resolved.fans,
-                         resolved.distribution, note=note)
+def _layer_path(variable: Any) -> str:
+    return variable.path.rpartition("/")[0]
 
 
-def _plans(model: Any, spec: xc.VarianceScaling) -> list[tuple[xc.InitRecord, Any]]:
-    """One (record, variable) per variable of ``model``, in model order, each variable once."""
-    plans, done = [], set()
+@dataclass(frozen=True)
+class _Step:
+    """One variable: the record of what is done to it, and the constant a bias policy writes."""
+
+    record: xc.InitRecord
+    variable: Any
+    constant: float | None = None
+
+
+@dataclass
+class _Planner:
+    """Turns each layer's plans into steps, checking everything before anything is written."""
+
+    distribution: xc.DistributionName
+    gains: GainTable
+    bias: BiasPolicy
+    embeddings: bool
+    stride_aware: bool
+    layouts: xc.GlobTable[xc.Layout]
+    specs: dict[float, xc.VarianceScaling] = field(default_factory=dict)
+    drawn_layers: list[str] = field(default_factory=list)
+
+    def layer(self, layer: Any, variables: list[Any]) -> list[_Step]:
+        plans = layer_plans(layer)
+        quantized = getattr(layer, "quantization_mode", None)
+        return [self.variable(layer, variable, plans, quantized) for variable in variables]
+
+    def variable(self, layer: Any, variable: Any, plans: dict[str, Plan] | None,
+                 quantized: str | None) -> _Step:
+        kind = type(layer).__name__
+        record = xc.InitRecord(variable.path, kind, tuple(variable.shape), "unhandled")
+        override = self.layouts.lookup(variable.path) if self.layouts else None
+        if override is not None:
+            return self.weight(layer, variable, record, Weight(override, "layout from layouts="),
+                               override=True)
+        if plans is None:
+            return _Step(_with(record, "unhandled", f"no rule for {kind}"), variable)
+        plan = plans.get(variable.name)
+        if plan is None and quantized:
+            return _Step(_with(record, "kept", "quantization state", quantized), variable)
+        if plan is None:
+            return _Step(_with(record, "unhandled", f"not in the {kind} rule",
+                               f"variable {variable.name!r}"), variable)
+        if isinstance(plan, Keep):
+            return _Step(_with(record, "kept", plan.reason, plan.note), variable)
+        if isinstance(plan, Bias):
+            state, constant, note = xc.rules.bias_outcome(self.bias)
+            return _Step(_with(record, state, "bias", _join(plan.note, note)),  # type: ignore[arg-type]
+                         variable, constant)
+        return self.weight(layer, variable, record, plan)
+
+    def weight(self, layer: Any, variable: Any, record: xc.InitRecord, plan: Weight,
+               override: bool = False) -> _Step:
+        if plan.embedding and not self.embeddings:
+            return _Step(_with(record, "kept", "embedding",
+                               _join(plan.note, "embeddings=True draws it")), variable)
+        dtype = xc.dtype_name(variable.dtype)
+        if dtype not in xc.FLOAT_DTYPES and not override:
+            return _Step(_with(record, "kept", "quantized kernel", f"{dtype}: not drawn"),
+                         variable)
+        layout, notes = plan.layout, [plan.note]
+        if layout.strides and not (self.stride_aware or override):
+            layout = layout.with_(strides=())
+        elif layout.strides and any(s > 1 for s in layout.strides):
+            notes.append(f"strides {layout.strides}")
+        layer_path = _layer_path(variable)
+        gain = self.gains.lookup(layer_path)
+        self.drawn_layers.append(layer_path)
+        try:
+            check_dtype(dtype)
+            resolved = self.spec(gain).resolve(record.shape, layout)
+        except xc.XavierError as error:
+            raise xc.XavierError(f"{variable.path} ({record.layer}): {error}") from error
+        if gain != 1.0:
+            notes.append(f"gain {gain:.4g}")
+        if not (override or plan.embedding) and layout == xc.CHANNELS_LAST:
+            notes.append(xc.rules.packed_hint(variable.path, layer.name, "xc.CHANNELS_LAST"))
+        return _Step(xc.InitRecord(record.name, record.layer, record.shape, "drawn",
+                                   resolved.fans, resolved.distribution, note=_join(*notes)),
+                     variable)
+
+    def spec(self, gain: float) -> xc.VarianceScaling:
+        if gain not in self.specs:
+            self.specs[gain] = xc.glorot(self.distribution, gain)
+        return self.specs[gain]
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(filter(None, notes))
+
+
+def _with(record: xc.InitRecord, state: State, reason: str, note: str = "") -> xc.InitRecord:
+    return xc.InitRecord(record.name, record.layer, record.shape, state, reason=reason,
+                         note=note)
+
+
+def _plan(model: Any, planner: _Planner) -> list[_Step]:
+    """One step per variable of ``model``, in model order, each variable once."""
+    steps, done = [], set()
     for layer in _walk(model, set()):
-        kernels = kernel_layouts(layer)
-        for variable in _own_weights(layer):
-            if id(variable) not in done:
-                done.add(id(variable))
-                plans.append((_plan(variable, layer, kernels, spec), variable))
-    return plans
+        variables = [v for v in _own_weights(layer) if id(v) not in done]
+        done.update(id(v) for v in variables)
+        if variables:
+            steps += planner.layer(layer, variables)
+    return steps
 
 
-def _gain(gain: float | str) -> float:
-    return xc.calculate_gain(gain) if isinstance(gain, str) else xc.check_gain(gain)
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise xc.errors.bad_argument(name, value, "True or False")
+    return value
 
 
-def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
-               gain: float | str = 1.0, seed: Seed = None) -> xc.InitReport:
+def _check_distribution(distribution: object) -> None:
+    xc.glorot(distribution)  # type: ignore[arg-type]  # checks the name
+    if distribution == "truncated_normal" and xc.TRUNCATION_CUT != KERAS_TRUNCATION_CUT:
+        raise xc.errors.bad_argument("distribution", distribution, "uniform or normal: Keras' "
+                                     f"truncated_normal cuts at {KERAS_TRUNCATION_CUT} std, the "
+                                     f"spec at {xc.TRUNCATION_CUT}")
+
+
+def _check_model(model: object) -> None:
+    if not isinstance(model, keras.Layer):
+        raise xc.errors.bad_argument("model", model, "a keras.Layer (a Model or any layer)")
+    if not model.built:
+        raise xc.XavierError(f"model must be built before init_model, got the unbuilt {model!r}; "
+                             "build it with model.build(input_shape) or call it on data once")
+
+
+def init_model(
+    model: Any,
+    distribution: xc.DistributionName = "uniform",
+    *,
+    gain: Gain = 1.0,
+    bias: BiasPolicy = "keep",
+    embeddings: bool = False,
+    layouts: Mapping[str, xc.Layout] | None = None,
+    strict: bool = False,
+    stride_aware: bool = False,
+    seed: Seed = None,
+) -> xc.InitReport:
     """Glorot-initialize every kernel of a built Keras model in place, with its layer's own fans.
 
     Var[W] = gain^2 * 2 / (fan_in + fan_out) (Glorot & Bengio, 2010), the fans read per layer
-    type (the table at the top of this module; :data:`LAYER_KERNELS`, subclasses included).
-    Kernels are drawn with Keras' own random ops, float16/bfloat16 via float32, each with its own
-    seed. Other variables of those layers (biases, LoRA factors, scales) are kept: Keras builds
-    biases as zeros, and LSTM's ``unit_forget_bias`` ones stay. Variables of other layer types
-    are unhandled, and the report says so.
+    type by the rules of :data:`xavier_adapters.keras.RULES` (subclasses included; the table
+    is in :mod:`xavier_adapters.keras.layers`). Kernels are drawn with Keras' own random ops,
+    float16/bfloat16 via float32, each with its own seed, in model order.
+
+    Every variable of ``model.weights`` ends in one state (``xavier_core.record``): ``drawn``
+    (a kernel), ``zeroed``/``filled`` (a bias, by ``bias``), ``kept`` with a reason (norm
+    layers, biases under ``bias="keep"``, embeddings unless asked, LoRA factors, quantized
+    kernels) or ``unhandled`` (a layer type no rule knows): those are warned about
+    (``xavier_core.UnhandledWarning``) with what to do. Everything is planned and checked
+    before the first variable is written; any error leaves the model as it was.
+
+    Unlike torch's ``init_model``, biases are kept by default: Keras builds them as zeros, and
+    LSTM's and ConvLSTM's ``unit_forget_bias`` ones must survive.
 
     Args:
       model: a built ``keras.Layer`` (a Model, or any layer).
       distribution: ``"uniform"``, ``"normal"`` (untruncated) or ``"truncated_normal"``.
-      gain: a number, or a nonlinearity name for ``xavier_core.calculate_gain`` (``"relu"``).
+      gain: a number, a nonlinearity name for ``xavier_core.calculate_gain`` (``"relu"``), or
+        a mapping from layer-path globs (``"encoder/*/ffn_*"``, fnmatch) to either: the first
+        matching key wins, layers no key matches get 1.
+      bias: ``"keep"`` (default), ``"zeros"``, or a number every bias is filled with.
+      embeddings: also draw embedding tables (Embedding, ReversibleEmbedding, keras_hub's
+        PositionEmbedding), reading ``(num, dim)`` as ``(in, out)``, as torch's does.
+      layouts: ``{variable-path glob: xavier_core.Layout}``, winning over every rule, e.g.
+        ``{"*/c_attn/kernel": xc.CHANNELS_LAST.with_(blocks=3)}`` for packed q/k/v; a key that
+        matches no variable is an error.
+      strict: raise, before writing anything, if any variable would be unhandled.
+      stride_aware: a strided convolution's fans count what each unit really feeds
+        (``xavier_core.compute_fans``, ``strides=``): the stride divides fan_out of a
+        convolution and fan_in of a transposed one. False reads fans as Keras does.
       seed: an int (the same kernels on every call, distinct kernels within a call), None (fresh
         kernels on every call) or a ``keras.random.SeedGenerator``.
 
     Returns:
       An ``xavier_core.InitReport``, one record per variable (path, layer, shape, state, fans,
-      distribution, note); ``print`` it for a table.
+      distribution, reason, note); ``print`` it for a summary line and a table.
 
     Raises:
-      XavierError: ``model`` is not a built Keras layer, a bad distribution, gain or seed, or a
-        kernel whose shape does not fit its layer's layout. Nothing is written when it raises.
+      XavierError: ``model`` is not a built Keras layer; a bad distribution, gain, bias, layout,
+        flag or seed; a ``layouts`` or ``gain`` key that matches nothing; a kernel whose shape
+        does not fit its layout or whose dtype cannot be drawn on this backend; or, with
+        ``strict=True``, any unhandled variable. Nothing is written when it raises.
 
     Example:
       >>> model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8, name="hidden")],
@@ -182,17 +249,32 @@ def init_model(model: Any, distribution: xc.DistributionName = "uniform", *,
       >>> report = init_model(model, "normal", gain="tanh", seed=0)
       >>> report["mlp/hidden/kernel"].fans
       Fans(fan_in=16, fan_out=8)
+      >>> report.summary()
+      '2 tensors: 1 drawn, 1 kept (bias 1), 0 unhandled'
     """
-    if not isinstance(model, keras.Layer):
-        raise xc.errors.bad_argument("model", model, "a keras.Layer (a Model or any layer)")
-    if not model.built:
-        raise xc.XavierError(f"model must be built before init_model, got the unbuilt {model!r}; "
-                             "build it with model.build(input_shape) or call it on data once")
-    spec = xc.glorot(distribution, _gain(gain))
+    _check_model(model)
+    _check_distribution(distribution)
+    planner = _Planner(distribution, GainTable(gain), xc.rules.check_bias_policy(bias),
+                       _check_flag("embeddings", embeddings), _check_flag("stride_aware",
+                                                                          stride_aware),
+                       xc.rules.layout_table(layouts))
+    strict = _check_flag("strict", strict)
     seeds = SeedStream(seed)
-    plans = _plans(model, spec)
-    for record, variable in plans:
-        if record.state == "drawn":
-            values = draw(record.distribution, record.shape, variable.dtype, seeds.next())
-            variable.assign(values)
-    return xc.InitReport(record for record, _ in plans)
+    steps = _plan(model, planner)
+    planner.layouts.check_all_used([step.record.name for step in steps])
+    planner.gains.check_all_used(planner.drawn_layers)
+    report = xc.InitReport(step.record for step in steps)
+    if strict and report.unhandled:
+        raise xc.XavierError(report.unhandled_message(WHAT_TO_DO))
+    for step in steps:
+        _write(step, seeds)
+    report.warn_unhandled(WHAT_TO_DO + STRICT_HINT)
+    return report
+
+
+def _write(step: _Step, seeds: SeedStream) -> None:
+    record, variable = step.record, step.variable
+    if record.state == "drawn":
+        variable.assign(draw(record.distribution, record.shape, variable.dtype, seeds.next()))
+    elif step.constant is not None:
+        variable.assign(keras.ops.full(record.shape, step.constant, dtype=variable.dtype))

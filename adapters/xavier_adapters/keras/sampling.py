@@ -40,8 +40,7 @@ def draw(distribution: xc.Distribution, shape: Sequence[int], dtype: Any, seed: 
         or a truncated normal cut elsewhere than at 2 stddev.
     """
     name = xc.dtype_name(keras.config.floatx() if dtype is None else dtype)
-    work = xc.sampling_dtype(name)
-    _check_backend_supports(work)
+    work = check_dtype(name)
     shape = tuple(shape)
     if isinstance(distribution, xc.Uniform):
         values = keras.random.uniform(shape, minval=-distribution.bound,
@@ -51,6 +50,19 @@ def draw(distribution: xc.Distribution, shape: Sequence[int], dtype: Any, seed: 
     else:
         values = _truncated_normal(distribution, shape, work, seed)
     return values if name == work else keras.ops.cast(values, name)
+
+
+def check_dtype(dtype: Any) -> str:
+    """The dtype ``draw`` samples a weight of ``dtype`` in, or the error ``draw`` would raise:
+    a weight can be checked before anything is drawn.
+
+    Raises:
+      XavierError: a dtype that is not floating, or float64 on the JAX backend with 64-bit
+        mode off.
+    """
+    work = xc.sampling_dtype(xc.dtype_name(dtype))
+    _check_backend_supports(work)
+    return work
 
 
 def _check_backend_supports(work: str) -> None:

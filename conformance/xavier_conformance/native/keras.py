@@ -6,7 +6,6 @@ import keras
 
 import xavier_core as xc
 from xavier_adapters import keras as xk
-from xavier_adapters.keras.model import kernel_layouts
 from xavier_conformance.native import NativeRow
 
 layers = keras.layers
@@ -47,7 +46,7 @@ def rows(seed: int) -> list[NativeRow]:
         found.append(NativeRow(row_id, _variable(layer, path), xc.Fans(*fans)))
     # He (fan_in) with the layer's own layout: a (*k, out, in) kernel read as (*k, in, out) fails.
     layer = _built(lambda: layers.Conv2DTranspose(64, 3), (8, 8, 16))
-    layout = kernel_layouts(layer)["kernel"][0]
+    layout = xk.layer_plans(layer)["kernel"].layout
     he = xc.he("uniform")
     kernel = xk.from_spec(he, layout, seed + len(LAYERS))(tuple(layer.kernel.shape), "float32")
     found.append(NativeRow("Conv2DTranspose-16-64-k3-he-fan_in",
