@@ -428,6 +428,35 @@ def test_norm_layers_are_kept(norm: Callable[[], keras.Layer]) -> None:
     _assert_unchanged(layer, before, type(layer).__name__)
 
 
+def _spectral() -> keras.Layer:
+    return _built(layers.SpectralNormalization(layers.Dense(8, name="dense"), name="layer"),
+                  (None, 4))
+
+
+@pytest.mark.parametrize(("build", "path", "reason"), [
+    pytest.param(lambda: _built(layers.PReLU(name="layer"), (None, 4)), "layer/alpha",
+                 "activation parameter", id="prelu"),
+    pytest.param(lambda: _built(layers.Attention(use_scale=True, name="layer"),
+                                [(None, 3, 4), (None, 3, 4)]),
+                 "layer/scale", "attention scale", id="attention-scale"),
+    pytest.param(lambda: _built(layers.Normalization(name="layer"),
+                                (None, 4)), None, "preprocessing statistics",
+                 id="normalization-preprocessing"),
+    pytest.param(_spectral, "layer/vector_u", "normalization layer", id="spectral-norm-vector"),
+])
+def test_other_known_variables_are_kept_with_a_reason(build: Callable[[], keras.Layer],
+                                                      path: str | None, reason: str) -> None:
+    layer = build()
+    before = _snapshot(layer)
+    report = xk.init_model(layer, seed=0)
+    records = [report[path]] if path else list(report)
+    assert records and all((r.state, r.reason) == ("kept", reason) for r in records), str(report)
+    if path == "layer/vector_u":
+        assert report["layer/dense/kernel"].state == "drawn", str(report)
+    else:
+        _assert_unchanged(layer, before, reason)
+
+
 def test_embeddings_are_kept_unless_asked() -> None:
     layer = _built(layers.Embedding(512, 16, name="layer"), (None, 4))
     before = numpy_of(layer.embeddings)

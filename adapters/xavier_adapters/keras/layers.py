@@ -37,6 +37,7 @@ above, each with its reason.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -64,6 +65,12 @@ def _strides(layer: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in layer.strides)
 
 
+@functools.cache
+def _layout(base: xc.Layout, **changes: Any) -> xc.Layout:
+    """``base.with_(**changes)``, built once per distinct argument (planning stays cheap)."""
+    return base.with_(**changes)
+
+
 @RULES.register(layers.Dense)
 def dense(layer: Any) -> Plans:
     """A (in, out) kernel."""
@@ -81,13 +88,13 @@ def conv(layer: Any) -> Plans:
     """A (*k, in/groups, out) kernel, fans per group."""
     groups = layer.groups
     note = f"{groups} groups, fans per group" if groups > 1 else ""
-    layout = xc.CHANNELS_LAST.with_(groups=groups, strides=_strides(layer))
+    layout = _layout(xc.CHANNELS_LAST, groups=groups, strides=_strides(layer))
     return {"kernel": Weight(layout, note), "bias": Bias(), **_lora("kernel")}
 
 
 def conv_transpose(layer: Any) -> Plans:
     """A (*k, out, in) kernel."""
-    layout = xc.KERAS_TRANSPOSED.with_(strides=_strides(layer))
+    layout = _layout(xc.KERAS_TRANSPOSED, strides=_strides(layer))
     return {"kernel": Weight(layout, "transposed: (*kernel, out, in)"), "bias": Bias()}
 
 
@@ -96,13 +103,13 @@ DEPTHWISE_NOTE = "depthwise: one input per channel"
 
 def depthwise(layer: Any) -> Plans:
     """A (*k, channels, multiplier) kernel: each channel its own group of one input."""
-    layout = xc.DEPTHWISE_CHANNELS_LAST.with_(strides=_strides(layer))
+    layout = _layout(xc.DEPTHWISE_CHANNELS_LAST, strides=_strides(layer))
     return {"kernel": Weight(layout, DEPTHWISE_NOTE), "bias": Bias()}
 
 
 def separable(layer: Any) -> Plans:
     """A strided depthwise kernel, then a 1x1 pointwise one."""
-    layout = xc.DEPTHWISE_CHANNELS_LAST.with_(strides=_strides(layer))
+    layout = _layout(xc.DEPTHWISE_CHANNELS_LAST, strides=_strides(layer))
     return {"depthwise_kernel": Weight(layout, DEPTHWISE_NOTE),
             "pointwise_kernel": Weight(xc.CHANNELS_LAST, "pointwise: a 1x1 conv"),
             "bias": Bias()}
@@ -142,7 +149,7 @@ def conv_lstm_cell(layer: Any) -> Plans:
     recurrent one stride 1."""
     gates = xc.CHANNELS_LAST.with_(blocks=4)
     note = "per gate (i, f, c, o), conv fans"
-    return {"kernel": Weight(gates.with_(strides=_strides(layer)), note),
+    return {"kernel": Weight(_layout(gates, strides=_strides(layer)), note),
             "recurrent_kernel": Weight(gates, note), "bias": Bias()}
 
 
@@ -206,8 +213,24 @@ def layer_plans(layer: Any) -> dict[str, Plan] | None:
       >>> layer_plans(conv)["kernel"].layout.strides
       (2, 2)
     """
+    plans = rule_plans(layer)
+    if plans is None:
+        return None
+    return {name: check_plan(layer, name, plan) for name, plan in plans.items()}
+
+
+def rule_plans(layer: Any) -> Mapping[str, Any] | None:
+    """What the rule of ``layer`` returns, unchecked (see :func:`check_plan`), or None."""
     rule = RULES.rule_for(layer)
     if rule is None:
         return None
-    return {name: xc.rules.check_plan(f"the {type(layer).__name__} rule's {name!r}", plan)
-            for name, plan in rule(layer).items()}
+    plans = rule(layer)
+    if not isinstance(plans, dict) and not isinstance(plans, Mapping):  # dict: the fast path
+        raise xc.errors.bad_argument(f"the {type(layer).__name__} rule's result", plans,
+                                     "a mapping {variable name: Weight | Bias | Keep}")
+    return plans
+
+
+def check_plan(layer: Any, name: str, plan: object) -> Plan:
+    """``plan`` if it is a Weight, Bias or Keep, else an error naming the rule and variable."""
+    return xc.rules.check_plan(f"the {type(layer).__name__} rule's {name!r}", plan)

@@ -9,13 +9,14 @@ checks every variable of the model before it writes the first one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import xavier_core as xc
 from xavier_adapters._require import require
-from xavier_adapters.keras.layers import layer_plans
+from xavier_adapters.keras.layers import check_plan, rule_plans
 from xavier_adapters.keras.sampling import KERAS_TRUNCATION_CUT, check_dtype, draw
 from xavier_adapters.keras.seeds import Seed, SeedStream
 from xavier_core.record import State
@@ -77,13 +78,14 @@ class _Planner:
     layouts: xc.GlobTable[xc.Layout]
     specs: dict[float, xc.VarianceScaling] = field(default_factory=dict)
     drawn_layers: list[str] = field(default_factory=list)
+    drawable: set[str] = field(default_factory=set)
 
     def layer(self, layer: Any, variables: list[Any]) -> list[_Step]:
-        plans = layer_plans(layer)
+        plans = rule_plans(layer)
         quantized = getattr(layer, "quantization_mode", None)
         return [self.variable(layer, variable, plans, quantized) for variable in variables]
 
-    def variable(self, layer: Any, variable: Any, plans: dict[str, Plan] | None,
+    def variable(self, layer: Any, variable: Any, plans: Mapping[str, Plan] | None,
                  quantized: str | None) -> _Step:
         kind = type(layer).__name__
         record = xc.InitRecord(variable.path, kind, tuple(variable.shape), "unhandled")
@@ -99,6 +101,8 @@ class _Planner:
         if plan is None:
             return _Step(_with(record, "unhandled", f"not in the {kind} rule",
                                f"variable {variable.name!r}"), variable)
+        if type(plan) not in _PLANS:
+            plan = check_plan(layer, variable.name, plan)  # a subclass, or an error
         if isinstance(plan, Keep):
             return _Step(_with(record, "kept", plan.reason, plan.note), variable)
         if isinstance(plan, Bias):
@@ -118,20 +122,22 @@ class _Planner:
                          variable)
         layout, notes = plan.layout, [plan.note]
         if layout.strides and not (self.stride_aware or override):
-            layout = layout.with_(strides=())
+            layout = _without_strides(layout)
         elif layout.strides and any(s > 1 for s in layout.strides):
             notes.append(f"strides {layout.strides}")
         layer_path = _layer_path(variable)
         gain = self.gains.lookup(layer_path)
         self.drawn_layers.append(layer_path)
         try:
-            check_dtype(dtype)
+            if dtype not in self.drawable:
+                check_dtype(dtype)
+                self.drawable.add(dtype)
             resolved = self.spec(gain).resolve(record.shape, layout)
         except xc.XavierError as error:
             raise xc.XavierError(f"{variable.path} ({record.layer}): {error}") from error
         if gain != 1.0:
             notes.append(f"gain {gain:.4g}")
-        if not (override or plan.embedding) and layout == xc.CHANNELS_LAST:
+        if layout is xc.CHANNELS_LAST and not (override or plan.embedding):  # a plain Dense
             notes.append(xc.rules.packed_hint(variable.path, layer.name, "xc.CHANNELS_LAST"))
         return _Step(xc.InitRecord(record.name, record.layer, record.shape, "drawn",
                                    resolved.fans, resolved.distribution, note=_join(*notes)),
@@ -141,6 +147,14 @@ class _Planner:
         if gain not in self.specs:
             self.specs[gain] = xc.glorot(self.distribution, gain)
         return self.specs[gain]
+
+
+_PLANS = frozenset({Weight, Bias, Keep})
+
+
+@functools.cache
+def _without_strides(layout: xc.Layout) -> xc.Layout:
+    return layout.with_(strides=())
 
 
 def _join(*notes: str) -> str:
