@@ -128,3 +128,46 @@ def test_conv_lstm_next_frame_predictor_ends_in_the_contract() -> None:
     forget = numpy_of(bias)[16:32]
     assert forget.tolist() == [1.0] * 16, f"got {forget}, but unit_forget_bias ones should stay"
     assert np.all(numpy_of(model.get_layer("bn_1").moving_variance) == 1.0)
+
+
+def test_keras_applications_mobilenet_v3_ends_in_the_contract() -> None:
+    """A real keras.applications model, built with weights=None (nothing downloaded): Rescaling,
+    strided and depthwise convs, squeeze-excite 1x1 convs with biases, BatchNormalization."""
+    model = keras.applications.MobileNetV3Small(weights=None, input_shape=(64, 64, 3), classes=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", xc.UnhandledWarning)
+        report = xk.init_model(model, seed=4, stride_aware=True)
+    assert_contract(model, report, "MobileNetV3Small")
+    assert len(report.by_state("drawn")) == 54, report.summary()
+
+
+class LayerScale(layers.Layer):
+    """keras.applications.convnext.LayerScale: a learned per-channel scale, init 1e-6."""
+
+    def build(self, input_shape: tuple) -> None:
+        self.gamma = self.add_weight(shape=(input_shape[-1],),
+                                     initializer=keras.initializers.Constant(1e-6))
+
+    def call(self, x: Any) -> Any:
+        return x * self.gamma
+
+
+def test_convnext_block_ends_in_the_contract() -> None:
+    """keras.applications' ConvNeXt block: depthwise k7, LayerNormalization, pointwise Dense
+    4x expansion, LayerScale; with a k4 s4 patchify stem."""
+    inputs = keras.Input((32, 32, 3))
+    stem = layers.Conv2D(32, 4, strides=4, name="stem")(inputs)
+    x = layers.DepthwiseConv2D(7, padding="same", name="block_depthwise_conv")(stem)
+    x = layers.LayerNormalization(epsilon=1e-6, name="block_layernorm")(x)
+    x = layers.Dense(128, activation="gelu", name="block_pointwise_conv_1")(x)
+    x = layers.Dense(32, name="block_pointwise_conv_2")(x)
+    x = LayerScale(name="block_layer_scale")(x)
+    model = keras.Model(inputs, layers.Add()([stem, x]), name="convnext_block")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", xc.UnhandledWarning)
+        report = xk.init_model(model, seed=5, stride_aware=True)
+    assert report.summary() == ("11 tensors: 4 drawn, 7 kept (bias 4, normalization layer 2, "
+                                "layer scale 1), 0 unhandled"), report.summary()
+    assert report["stem/kernel"].fans == xc.Fans(48, 32), report["stem/kernel"]
+    assert report["block_depthwise_conv/kernel"].fans == xc.Fans(49, 49)
+    assert_contract(model, report, "ConvNeXt block")

@@ -31,8 +31,8 @@ Convolution kernels carry the layer's strides (``Layout.strides``: ConvND, ConvN
 depthwise kernels and ConvLSTM's input kernel); ``init_model(stride_aware=False)`` drops them.
 LSTM, GRU, SimpleRNN, ConvLSTM and Bidirectional are covered through their cells,
 MultiHeadAttention through its EinsumDense projections. Norm layers' variables are kept
-("normalization layer"), as are LoRA factors and the other non-kernel variables of the layers
-above, each with its reason.
+("normalization layer"), as are LoRA factors, the other non-kernel variables of the layers
+above, PReLU's slopes, attention scales and ConvNeXt's LayerScale, each with its reason.
 """
 
 from __future__ import annotations
@@ -199,6 +199,7 @@ RULES.register(layers.SpectralNormalization, keep_all("normalization layer",
                                                       "power-iteration vector"))
 RULES.register(layers.Normalization, keep_all("preprocessing statistics"))
 RULES.register(layers.PReLU, keep_all("activation parameter"))
+RULES.register("LayerScale", keep_all("layer scale"))  # keras.applications.convnext's
 RULES.register(layers.Attention, keep_all("attention scale"))
 RULES.register(layers.AdditiveAttention, keep_all("attention scale"))
 
