@@ -1,5 +1,5 @@
 """The keyword policies every model-level init shares: ``gain=`` (number, name or layer-path
-globs), ``bias=`` ("zeros" | "keep" | a constant) and the embedding marker of a weight plan."""
+globs), ``bias=`` ("zeros" | "keep" | a constant) and the embedding-table plan."""
 
 from __future__ import annotations
 
@@ -69,6 +69,6 @@ def test_bad_bias_policies_name_the_argument(policy: object) -> None:
         rules.check_bias_policy(policy)
 
 
-def test_a_weight_is_not_an_embedding_unless_marked() -> None:
-    assert not rules.Weight(xc.CHANNELS_LAST).embedding
-    assert rules.Weight(xc.CHANNELS_LAST, embedding=True).embedding
+def test_an_embedding_weight_is_a_weight_and_a_plan() -> None:
+    plan = rules.EmbeddingWeight(xc.CHANNELS_LAST, "table")
+    assert isinstance(plan, rules.Weight) and rules.check_plan("plan", plan) is plan

@@ -48,14 +48,18 @@ class Weight:
 
     ``rank`` is the rank of one layer's weight (None: any); a weight with more axes holds layers
     stacked on its leading axes (``nn.scan``, ``vmap``), which are then batch axes.
-    ``embedding`` marks an embedding table: drawn only when the caller opts in
-    (``embeddings=True``), else kept with the reason ``"embedding"``.
     """
 
     layout: Layout
     note: str = ""
     rank: int | None = None
-    embedding: bool = False
+
+
+@dataclass(frozen=True)
+class EmbeddingWeight(Weight):
+    """An embedding table, read through ``layout`` as a ``(num, dim)`` = ``(in, out)`` map: drawn
+    only when the caller opts in (``embeddings=True``), else kept with the reason
+    ``"embedding"``."""
 
 
 @dataclass(frozen=True)

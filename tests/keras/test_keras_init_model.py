@@ -410,7 +410,8 @@ def test_a_variable_a_known_rule_does_not_name_is_unhandled() -> None:
     with pytest.warns(xc.UnhandledWarning):
         report = xk.init_model(layer, seed=0)
     record = report["layer/gate"]
-    assert (record.state, record.reason) == ("unhandled", "not in the _GatedDense rule"), record
+    assert (record.state, record.reason) == (
+        "unhandled", "no rule for this parameter of _GatedDense"), record
 
 
 @pytest.mark.parametrize("norm", [
@@ -462,7 +463,7 @@ def test_embeddings_are_kept_unless_asked() -> None:
     before = numpy_of(layer.embeddings)
     record = xk.init_model(layer, seed=0)["layer/embeddings"]
     assert (record.state, record.reason) == ("kept", "embedding"), record
-    assert "embeddings=True draws it" in record.note, record
+    assert "pass embeddings=True to draw it" in record.note, record
     np.testing.assert_array_equal(numpy_of(layer.embeddings), before)
 
 

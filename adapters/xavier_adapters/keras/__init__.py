@@ -33,24 +33,27 @@ from xavier_adapters.keras.initializers import (
     from_spec,
     sample,
 )
-from xavier_adapters.keras.layers import RULES, layer_plans
+from xavier_adapters.keras.layers import RULES, EmbeddingWeight, keep_all, layer_plans
 from xavier_adapters.keras.model import init_model
 
 __all__ = [
     "PACKAGE",
     "RULES",
+    "EmbeddingWeight",
     "GlorotNormal",
     "GlorotTruncatedNormal",
     "GlorotUniform",
     "VarianceScaling",
     "from_spec",
     "init_model",
+    "keep_all",
     "layer_plans",
     "sample",
 ]
 
 _REPLACED = {"LAYER_KERNELS": "RULES (an xavier_core.RuleRegistry: RULES.register(MyLayer, rule), "
-                              "a rule returning {name: xc.rules.Weight | Bias | Keep})",
+                              "a rule returning {name: xc.rules.Weight | EmbeddingWeight | Bias | "
+                              "Keep})",
              "kernel_layouts": "layer_plans(layer) (plans by variable name, or None)"}
 
 

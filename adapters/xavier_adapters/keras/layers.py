@@ -44,7 +44,7 @@ from typing import Any
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_core.einsum import einsum_layout
-from xavier_core.rules import Bias, Keep, Plan, Weight
+from xavier_core.rules import Bias, EmbeddingWeight, Keep, Plan, Weight
 
 keras = require("keras", "keras")
 layers = keras.layers
@@ -52,7 +52,7 @@ layers = keras.layers
 RULES = xc.RuleRegistry("keras")
 """The Keras layer types ``init_model`` knows: class (or class name) -> rule, subclasses
 included. ``RULES.register(MyLayer, rule)`` adds one; a rule maps a built layer to
-``{variable name: Weight | Bias | Keep}``."""
+``{variable name: Weight | EmbeddingWeight | Bias | Keep}`` (``xavier_core.rules``)."""
 
 Plans = dict[str, Plan]
 
@@ -159,7 +159,7 @@ EMBEDDING_NOTE = "embedding (num, dim) read as (in, out)"
 @RULES.register(layers.Embedding)
 def embedding(layer: Any) -> Plans:
     """A (num, dim) table, drawn as a (in, out) map only with ``embeddings=True``."""
-    return {"embeddings": Weight(xc.CHANNELS_LAST, EMBEDDING_NOTE, embedding=True),
+    return {"embeddings": EmbeddingWeight(xc.CHANNELS_LAST, EMBEDDING_NOTE),
             **_lora("embeddings")}
 
 
@@ -169,7 +169,7 @@ def reversible_embedding(layer: Any) -> Plans:
     own table (logits = x @ embeddings^T), else through a separate (dim, num) kernel."""
     if getattr(layer, "tie_weights", True):
         note = f"{EMBEDDING_NOTE}; tied: also the output head (logits = x @ embeddings^T)"
-        return {**embedding(layer), "embeddings": Weight(xc.CHANNELS_LAST, note, embedding=True)}
+        return {**embedding(layer), "embeddings": EmbeddingWeight(xc.CHANNELS_LAST, note)}
     return {**embedding(layer),
             "reverse_embeddings": Weight(xc.CHANNELS_LAST, "output head (dim, num)")}
 
@@ -178,11 +178,12 @@ def reversible_embedding(layer: Any) -> Plans:
 def position_embedding(layer: Any) -> Plans:
     """A learned (positions, dim) table, an embedding like any other."""
     note = "position embedding (positions, dim) read as (in, out)"
-    return {"embeddings": Weight(xc.CHANNELS_LAST, note, embedding=True)}
+    return {"embeddings": EmbeddingWeight(xc.CHANNELS_LAST, note)}
 
 
 def keep_all(reason: str, note: str = "") -> Any:
-    """A rule that keeps every variable of the layer, for ``reason``."""
+    """A rule that keeps every variable of the layer, for ``reason``: for a norm layer of your
+    own, ``xk.RULES.register("MyRMSNorm", xk.keep_all("normalization layer"))``."""
 
     def rule(layer: Any) -> Mapping[str, Plan]:
         return {variable.name: Keep(reason, note) for variable in layer.weights}

@@ -20,7 +20,16 @@ from xavier_adapters.keras.layers import check_plan, rule_plans
 from xavier_adapters.keras.sampling import KERAS_TRUNCATION_CUT, check_dtype, draw
 from xavier_adapters.keras.seeds import Seed, SeedStream
 from xavier_core.record import State
-from xavier_core.rules import Bias, BiasPolicy, Gain, GainTable, Keep, Plan, Weight
+from xavier_core.rules import (
+    Bias,
+    BiasPolicy,
+    EmbeddingWeight,
+    Gain,
+    GainTable,
+    Keep,
+    Plan,
+    Weight,
+)
 
 keras = require("keras", "keras")
 
@@ -99,7 +108,7 @@ class _Planner:
         if plan is None and quantized:
             return _Step(_with(record, "kept", "quantization state", quantized), variable)
         if plan is None:
-            return _Step(_with(record, "unhandled", f"not in the {kind} rule",
+            return _Step(_with(record, "unhandled", f"no rule for this parameter of {kind}",
                                f"variable {variable.name!r}"), variable)
         if type(plan) not in _PLANS:
             plan = check_plan(layer, variable.name, plan)  # a subclass, or an error
@@ -113,9 +122,10 @@ class _Planner:
 
     def weight(self, layer: Any, variable: Any, record: xc.InitRecord, plan: Weight,
                override: bool = False) -> _Step:
-        if plan.embedding and not self.embeddings:
+        embedding = isinstance(plan, EmbeddingWeight)
+        if embedding and not self.embeddings:
             return _Step(_with(record, "kept", "embedding",
-                               _join(plan.note, "embeddings=True draws it")), variable)
+                               _join(plan.note, "pass embeddings=True to draw it")), variable)
         dtype = xc.dtype_name(variable.dtype)
         if dtype not in xc.FLOAT_DTYPES and not override:
             return _Step(_with(record, "kept", "quantized kernel", f"{dtype}: not drawn"),
@@ -137,7 +147,7 @@ class _Planner:
             raise xc.XavierError(f"{variable.path} ({record.layer}): {error}") from error
         if gain != 1.0:
             notes.append(f"gain {gain:.4g}")
-        if layout is xc.CHANNELS_LAST and not (override or plan.embedding):  # a plain Dense
+        if layout is xc.CHANNELS_LAST and not (override or embedding):  # a plain Dense
             notes.append(xc.rules.packed_hint(variable.path, layer.name, "xc.CHANNELS_LAST"))
         return _Step(xc.InitRecord(record.name, record.layer, record.shape, "drawn",
                                    resolved.fans, resolved.distribution, note=_join(*notes)),
@@ -149,7 +159,7 @@ class _Planner:
         return self.specs[gain]
 
 
-_PLANS = frozenset({Weight, Bias, Keep})
+_PLANS = frozenset({Weight, EmbeddingWeight, Bias, Keep})
 
 
 @functools.cache
