@@ -35,6 +35,8 @@ ALPHA = 1e-6
 """False-alarm rate of every check on a correct sampler."""
 Z_CRITICAL = 4.891638475698591
 """Two-sided standard normal quantile for ALPHA: P(|Z| > Z_CRITICAL) = 1e-6."""
+CHECKS = ("bounds", "reach", "mean", "variance", "ks")
+"""The names of :func:`check_sample`'s checks of a bounded law, in order."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The suite has teeth and is calibrated: run once, in the numpy backend's process.
 
-Teeth: every deliberately wrong initializer of :mod:`xavier_conformance.mutants` fails at least
-one check. Calibration: the correct numpy reference, over 200 seeds, fails no more often than the
-documented false-alarm rate allows, and the p-values of its mean, variance and KS checks are
-uniform on [0, 1] (which is what makes "rate ALPHA" true at every ALPHA, not only one we could
-count failures at).
+Teeth: every deliberately wrong initializer of :mod:`xavier_conformance.mutants` fails exactly
+the checks it names, and each check (bounds, reach, variance, KS) is the only one to catch some
+mutant (the mean is not, and ``mutants.NO_SOLE_CATCH`` says why). Calibration: the correct
+numpy reference, over 200 seeds, fails no more often than the documented false-alarm rate
+allows, and the p-values of its mean, variance and KS checks are uniform on [0, 1] (which is
+what makes "rate ALPHA" true at every ALPHA, not only one we could count failures at).
 """
 
 from __future__ import annotations
@@ -29,11 +30,28 @@ UNIFORMITY_ALPHA = 1e-3
 
 @pytest.mark.backend("numpy")
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
-def test_mutant_is_caught(mutant: mutants.Mutant, record) -> None:  # type: ignore[no-untyped-def]
+def test_mutant_is_caught_by_its_checks(mutant: mutants.Mutant, record) -> None:  # type: ignore[no-untyped-def]
     results = stats.check_sample(mutant.draw(np.random.default_rng(0)), mutant.truth)
     record(f"mutant-{mutant.name}", results)
-    caught = [r.name for r in results if not r.passed]
-    assert caught, f"mutant {mutant.name} ({mutant.bug}) passed every check"
+    caught = {r.name for r in results if not r.passed}
+    allowed = {*mutant.caught_by, *mutant.may_also_fail}
+    assert mutant.caught_by, f"mutant {mutant.name} names no check that catches it"
+    assert set(mutant.caught_by) <= caught <= allowed, (
+        f"mutant {mutant.name} ({mutant.bug}): got failures of {sorted(caught)}, but should be "
+        f"{sorted(mutant.caught_by)} (or also {sorted(mutant.may_also_fail)}): "
+        + "; ".join(r.describe() for r in results))
+
+
+@pytest.mark.backend("numpy")
+@pytest.mark.parametrize("check", stats.CHECKS)
+def test_each_check_alone_catches_some_mutant(check: str) -> None:
+    alone = [m.name for m in MUTANTS if m.caught_by == (check,) and not m.may_also_fail]
+    if check in mutants.NO_SOLE_CATCH:
+        assert any(check in m.caught_by for m in MUTANTS), f"no mutant is caught by {check}"
+        assert not alone, f"{check} catches {alone} alone: drop it from NO_SOLE_CATCH"
+        return
+    assert alone, (f"got no mutant that only {check} catches, but should be one: else {check} "
+                   f"could be dropped (or say why in mutants.NO_SOLE_CATCH)")
 
 
 @pytest.mark.backend("numpy")
