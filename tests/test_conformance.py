@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,18 +11,58 @@ from pathlib import Path
 import pytest
 
 import xavier_core as xc
-from xavier_conformance import backends, cli, report, runner
+from xavier_conformance import backends, cli, report, runner, stats
+
+TESTS = Path(__file__).resolve().parent
+SUITE_TESTS = {"numpy": {"test_statistics", "test_teeth"},
+               "torch": {"test_statistics", "test_native_fans", "test_native_torch"}}
+"""The suite's test modules each backend must run (the others: statistics and native fans)."""
 
 
-def test_numpy_backend_passes_and_writes_json(tmp_path: Path) -> None:
+def _run_quick(backend: str, tmp_path: Path) -> tuple[int, dict]:
     out = tmp_path / "results.json"
-    code = cli.main(["--backends", "numpy", "--json", str(out)])
-    payload = json.loads(out.read_text())["backends"][0]
+    code = cli.main(["--backends", backend, "--quick", "--json", str(out)])
+    return code, json.loads(out.read_text())["backends"][0]
+
+
+@pytest.mark.parametrize("name", list(backends.BACKENDS))
+def test_every_backend_passes_the_quick_suite(name: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    # Each backend in its own process with its own adapter: statistics of one case per weight
+    # (transposed, grouped and stacked layouts among them), its native layers' fans, and for
+    # numpy the teeth and calibration of the checks themselves.
+    backend = backends.get_backend(name)
+    if backend.missing_modules():
+        pytest.skip(f"{name} is not installed: {backend.install_hint}")
+    code, payload = _run_quick(name, tmp_path)
     assert code == 0, report.headline([payload])
-    names = {c["name"] for c in payload["checks"]}
-    assert names >= {"bounds", "reach", "mean", "variance", "ks"}
-    assert payload["versions"]["numpy"]
-    assert not [t for t in payload["tests"] if t["outcome"] != "passed"]
+    assert "overall: PASS" in capsys.readouterr().out
+    assert {c["name"] for c in payload["checks"]} >= set(stats.CHECKS)
+    ran = {t["test"].split(".py::")[0] for t in payload["tests"]}
+    expected = SUITE_TESTS.get(name, {"test_statistics", "test_native_fans"})
+    assert ran == expected, f"got suite modules {sorted(ran)}, but should be {sorted(expected)}"
+    assert all(t["outcome"] == "passed" for t in payload["tests"])
+    framework = backend.modules[-1]
+    assert payload["versions"][framework] != "not imported", (
+        f"got {framework} not imported in the {name} run, but its sampler should use it")
+
+
+def test_a_broken_backend_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # torch's own adapter entry point draws 1.1x too wide, in the suite's child process only.
+    monkeypatch.setenv("PYTEST_PLUGINS", "broken_sampler_plugin")
+    monkeypatch.setenv("XAVIER_TEST_BROKEN_BACKENDS", "torch")
+    paths = [str(TESTS), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in paths if p))
+    code, payload = _run_quick("torch", tmp_path)
+    printed = capsys.readouterr().out
+    assert code == 1, f"got exit {code}, but a failing backend should give 1"
+    assert "overall: FAIL" in printed and "HEADLINE\n" in printed, printed
+    failed = {t["test"] for t in payload["tests"] if t["outcome"] == "failed"}
+    statistical = {t["test"] for t in payload["tests"] if "test_statistics" in t["test"]}
+    assert failed == statistical, (f"got failures {sorted(failed)}, but should be exactly the "
+                                   f"statistical cases {sorted(statistical)}")
+    assert all(f"FAILED {test}" in printed for test in failed), printed
 
 
 def test_requested_backend_that_is_missing_fails_with_install_hint(

@@ -1,7 +1,14 @@
-"""The statistical cases: dtype x distribution x layout, in each backend's native layout.
+"""The statistical cases: dtype x distribution x weight, in each backend's native layout.
 
 Shapes are chosen so each sample holds 50k-150k values: enough for the Kolmogorov-Smirnov test to
 see a 3 % error in scale, few enough for the whole suite to run in minutes on two cores.
+
+Besides plain dense and convolution weights, three layouts that a sampler must pass on, not
+drop: a stack of weights with a batch axis (``custom-axes``), a grouped convolution (Glorot's
+fans shrink by the groups) and a strided transposed convolution drawn with He's fan_in (so that
+a swapped in/out or an ignored stride changes the variance, which Glorot's symmetric fan_avg
+would hide). ``quick=True`` keeps one case per weight, the dtypes and distributions rotating
+through them: every weight, dtype and distribution is still drawn once.
 """
 
 from __future__ import annotations
@@ -25,6 +32,17 @@ _WEIGHTS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
 }
 CUSTOM_AXES = ((6, 96, 128), xc.Layout(in_axis=1, out_axis=2, batch_axis=0))
 """Six stacked dense weights with the stack axis in front: a batch axis, in neither fan."""
+# (channels-last shape and layout, torch shape and layout) of the layouts a sampler must keep.
+_LAYOUTS: dict[str, tuple[tuple[tuple[int, ...], xc.Layout], tuple[tuple[int, ...], xc.Layout]]] = {
+    # Conv2d 128->256, k3, groups 4: fans (32 * 9, 256 / 4 * 9) = (288, 576).
+    "grouped-conv2d": (((3, 3, 32, 256), xc.CHANNELS_LAST.with_(groups=4)),
+                       ((256, 32, 3, 3), xc.TORCH.with_(groups=4))),
+    # ConvTranspose2d 64->128, k3, stride 2: fan_in = 64 * 9 / 4 = 144 (He reads only fan_in).
+    "transposed-conv2d-s2": (((3, 3, 128, 64), xc.KERAS_TRANSPOSED.with_(strides=(2, 2))),
+                             ((64, 128, 3, 3), xc.TORCH_TRANSPOSED.with_(strides=(2, 2)))),
+}
+FAN_IN_WEIGHTS = frozenset({"transposed-conv2d-s2"})
+"""Weights drawn with He (fan_in) instead of Glorot: their fans' order and stride matter."""
 
 
 @dataclass(frozen=True)
@@ -39,23 +57,33 @@ class Case:
 
     @property
     def spec(self) -> xc.VarianceScaling:
+        if self.weight in FAN_IN_WEIGHTS:
+            return xc.he(self.distribution)  # type: ignore[arg-type]
         return DISTRIBUTIONS[self.distribution]
 
     @property
     def id(self) -> str:
-        return f"{self.dtype}-{self.distribution}-{self.weight}"
+        family = "-he" if self.weight in FAN_IN_WEIGHTS else ""
+        return f"{self.dtype}-{self.distribution}{family}-{self.weight}"
 
     def seed(self, base: int = 0) -> int:
         """A fixed seed per case, so a run is deterministic and cases are independent."""
         return base * 1_000_003 + sum((i + 1) * ord(c) for i, c in enumerate(self.id))
 
 
-def cases_for(native: xc.Layout, dtypes: tuple[str, ...]) -> list[Case]:
-    """Every case for a backend whose native layout is ``native`` (TORCH or CHANNELS_LAST)."""
+def cases_for(native: xc.Layout, dtypes: tuple[str, ...], quick: bool = False) -> list[Case]:
+    """Every case for a backend whose native layout is ``native`` (TORCH or CHANNELS_LAST);
+    with ``quick``, one per weight (dtypes and distributions rotating): a subset of the full
+    matrix, with the same ids and seeds."""
     torch_like = native == xc.TORCH
     weights = {name: (shapes[1] if torch_like else shapes[0], native)
                for name, shapes in _WEIGHTS.items()}
     weights["custom-axes"] = CUSTOM_AXES
+    weights.update({name: pair[1] if torch_like else pair[0] for name, pair in _LAYOUTS.items()})
+    if quick:
+        names = list(DISTRIBUTIONS)
+        return [Case(weight, names[i % len(names)], dtypes[i % len(dtypes)], shape, layout)
+                for i, (weight, (shape, layout)) in enumerate(weights.items())]
     return [
         Case(weight, distribution, dtype, shape, layout)
         for dtype in dtypes

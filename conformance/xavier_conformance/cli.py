@@ -7,6 +7,7 @@ when anything fails.
     xavier-conformance                                # every installed backend, on the CPU
     xavier-conformance --backends torch,keras-jax     # only these (each must be installed)
     xavier-conformance --json results.json            # the same results, machine-readable
+    xavier-conformance --quick                        # one case per weight (CI's smoke run)
     xavier-conformance --mnist quick                  # also train MNIST, 1 epoch per backend
     xavier-conformance --full                         # the full report: --mnist full as well
 
@@ -40,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("--json", type=Path, default=None, help="also write results to PATH")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output")
+    parser.add_argument("--quick", action="store_true",
+                        help="one statistical case per weight, dtypes and distributions rotating, "
+                             "instead of the full matrix")
     parser.add_argument("--mnist", choices=("quick", "full"), default=None,
                         help="also run the MNIST stage: quick (1 epoch, 1 seed) or full "
                              "(10 epochs, 5 seeds)")
@@ -78,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     for backend in chosen:
         for device in _split(args.devices) or ["cpu"]:
             print(f"running {backend.name} on {device} ...", file=sys.stderr, flush=True)
-            payloads.append(runner.run_backend(backend, device, args.seed, args.verbose))
+            payloads.append(runner.run_backend(backend, device, args.seed, args.verbose,
+                                               args.quick))
     print(report.render(payloads, notes))
     results: dict = {"backends": payloads, "notes": notes}
     mnist_passed = True

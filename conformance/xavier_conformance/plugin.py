@@ -1,7 +1,8 @@
 """The pytest plugin behind the suite: options, the backend's sampler, and the JSON results.
 
 Options (or environment variables): ``--xavier-backend`` (``XAVIER_BACKEND``, default numpy),
-``--xavier-device`` (``XAVIER_DEVICE``, default cpu), ``--xavier-seed``, ``--xavier-json PATH``.
+``--xavier-device`` (``XAVIER_DEVICE``, default cpu), ``--xavier-seed``, ``--xavier-json PATH``,
+``--xavier-quick`` (one statistical case per weight, see :func:`cases.cases_for`).
 The suite runs one backend per pytest process; ``xavier-conformance`` starts one per backend.
 """
 
@@ -31,6 +32,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="cpu (default), cuda or gpu")
     group.addoption("--xavier-seed", type=int, default=0, help="base seed (default 0)")
     group.addoption("--xavier-json", default=None, help="write the results to this JSON file")
+    group.addoption("--xavier-quick", action="store_true",
+                    help="one statistical case per weight instead of the full matrix")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -83,7 +86,8 @@ def record(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     backend = backends.get_backend(metafunc.config.getoption("--xavier-backend"))
     if "case" in metafunc.fixturenames:
-        matrix = cases.cases_for(backend.layout, backend.dtypes)
+        matrix = cases.cases_for(backend.layout, backend.dtypes,
+                                 quick=metafunc.config.getoption("--xavier-quick"))
         metafunc.parametrize("case", matrix, ids=[f"{backend.name}-{c.id}" for c in matrix])
     if "native_row" in metafunc.fixturenames and backend.name in native.MODULES:
         found = native.rows_for(backend.name, metafunc.config.getoption("--xavier-seed"))

@@ -43,13 +43,15 @@ def choose_backends(requested: list[str] | None) -> tuple[list[backends.Backend]
 
 
 def run_backend(backend: backends.Backend, device: str, seed: int = 0,
-                verbose: bool = False) -> dict:
-    """One pytest process for ``backend`` on ``device``; its JSON payload plus wall time."""
+                verbose: bool = False, quick: bool = False) -> dict:
+    """One pytest process for ``backend`` on ``device``; its JSON payload plus wall time.
+    ``quick``: one statistical case per weight instead of the full matrix."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
         command = [sys.executable, "-m", "pytest", str(SUITE), "-q", "--rootdir", str(SUITE),
                    "-c", str(SUITE / "pytest.ini"), f"--xavier-backend={backend.name}",
-                   f"--xavier-device={device}", f"--xavier-seed={seed}", f"--xavier-json={out}"]
+                   f"--xavier-device={device}", f"--xavier-seed={seed}", f"--xavier-json={out}",
+                   *(["--xavier-quick"] if quick else [])]
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **backend.env}
         start = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=not verbose, text=True)

@@ -1,11 +1,11 @@
 """The statistics a sample is judged by, each against the spec's exact numbers.
 
 Every check is two-sided with the same false-alarm rate :data:`ALPHA` = 1e-6 when the sampler
-is right. A full run checks six backends x ~60 cases x 5 statistics, about 2,000 checks, so the
-chance that a correct run raises any false alarm is about 2,000 x 1e-6 = 0.2 % (Bonferroni); the
+is right. A full run checks six backends x ~85 cases x 3-5 statistics, about 2,500 checks, so the
+chance that a correct run raises any false alarm is about 2,500 x 1e-6 = 0.25 % (Bonferroni); the
 seeds are fixed, so a given run is deterministic. At this rate the checks still catch every
-mutant of :mod:`xavier_conformance.mutants` (variance off by 5 %, bound off by 3 %, ...) with
-p-values below 1e-20 on the suite's sample sizes.
+mutant of :mod:`xavier_conformance.mutants` (variance off by 5 %, bound off by 3 %, ...), each by
+the checks it names, with p-values below 1e-9 on the suite's sample sizes.
 
 - bounds: every |w| <= the bound rounded to the sample's dtype (no false alarms); reach: the
   largest |w| is as close to the bound as a sample of this size must be (bounded laws only);
