@@ -71,3 +71,20 @@ def test_extremes_are_reached_for_large_samples() -> None:
     sample = xnp.glorot_truncated_normal((1024, 1024), rng=3)
     bound = xc.glorot_truncated_normal().resolve((1024, 1024)).bound
     assert 0.999 * bound < np.abs(sample).max() <= bound
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "spec"),
+    [(xnp.glorot_uniform, xc.glorot_uniform), (xnp.glorot_normal, xc.glorot_normal),
+     (xnp.glorot_truncated_normal, xc.glorot_truncated_normal)],
+    ids=["uniform", "normal", "truncated_normal"],
+)
+def test_named_samplers_are_initialize_with_their_spec(wrapper, spec) -> None:  # type: ignore[no-untyped-def]
+    # Defaults (gain 1, channels-last, float32) and every keyword passed through.
+    shape = (16, 8, 3)
+    plain = wrapper(shape, rng=3)
+    assert plain.dtype == np.float32, f"got {plain.dtype}, but the default should be float32"
+    np.testing.assert_array_equal(plain, xnp.initialize(spec(1.0), shape, rng=3))
+    chosen = wrapper(shape, gain=2.5, layout=xc.TORCH, dtype="float64", rng=3)
+    np.testing.assert_array_equal(
+        chosen, xnp.initialize(spec(2.5), shape, layout=xc.TORCH, dtype="float64", rng=3))

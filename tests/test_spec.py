@@ -112,3 +112,26 @@ def test_gain_zero_is_a_point_mass_at_zero(distribution: str) -> None:
     dist = xc.glorot(distribution, gain=0.0).distribution_for(FANS)
     assert dist.variance == 0.0
     np.testing.assert_array_equal(dist.cdf([-1e-9, 0.0, 1e-9]), [0.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("spec", "fields"),
+    [
+        (xc.glorot_uniform(), (1.0, "fan_avg", "uniform")),
+        (xc.glorot_normal(), (1.0, "fan_avg", "normal")),
+        (xc.glorot_truncated_normal(), (1.0, "fan_avg", "truncated_normal")),
+        (xc.glorot_truncated_normal(2.0), (4.0, "fan_avg", "truncated_normal")),
+        (xc.he(), (2.0, "fan_in", "truncated_normal")),
+        (xc.he("uniform"), (2.0, "fan_in", "uniform")),
+        (xc.lecun(), (1.0, "fan_in", "truncated_normal")),
+        (xc.lecun("normal"), (1.0, "fan_in", "normal")),
+        (xc.standard_uniform(), (1.0 / 3.0, "fan_in", "uniform")),
+    ],
+    ids=["glorot_uniform", "glorot_normal", "glorot_truncated_normal", "glorot_truncated-gain-2",
+         "he-default", "he-uniform", "lecun-default", "lecun-normal", "standard_uniform"],
+)
+def test_named_specs_and_their_defaults(spec: xc.VarianceScaling,
+                                        fields: tuple[float, str, str]) -> None:
+    # He and LeCun default to a truncated normal, as jax.nn.initializers and Keras do.
+    got = (spec.scale, spec.mode, spec.distribution)
+    assert got == fields, f"got (scale, mode, distribution) {got}, but should be {fields}"
