@@ -4,6 +4,7 @@ what every adapter prints and what a user reads, pinned character for character.
 from __future__ import annotations
 
 import inspect
+import os
 import warnings
 
 import pytest
@@ -99,6 +100,8 @@ def _an_init_model(report: xc.InitReport) -> None:
     report.warn_unhandled("what to do")  # as an adapter's entry point does
 
 
+@pytest.mark.skipif("MUTANT_UNDER_TEST" in os.environ,
+                    reason="mutmut's trampolines add stack frames (tests/mutation.py)")
 def test_the_warning_points_at_the_callers_line() -> None:
     report = xc.InitReport([xc.InitRecord("m.x", "Odd", (3,), "unhandled")])
     with warnings.catch_warnings(record=True) as caught:
