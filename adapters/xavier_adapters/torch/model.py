@@ -40,7 +40,7 @@ def init_model(
     bias: BiasPolicy = "zeros",
     embeddings: bool = False,
     layouts: Mapping[str, xc.Layout] | None = None,
-    stride_aware: bool = False,
+    stride_aware: bool = True,
     strict: bool = False,
     reset_skipped: bool = False,
     device: str | torch.device | None = None,
@@ -81,7 +81,8 @@ def init_model(
         layer's (``"0.weight"``). A key matching no parameter is an error.
       stride_aware: count a strided convolution's fans as what each unit really feeds
         (fan_out / prod(stride), a transposed convolution's fan_in / prod(stride)); False reads
-        them as torch does.
+        them as torch does. The default, True, follows the measurement in README ("Strided
+        convolutions"): stride-blind fans shrink a ViT patch embedding's output variance ~100x.
       strict: raise, before writing anything, if any tensor would be left unhandled.
       reset_skipped: call ``reset_parameters()`` (torch's default) on every module holding kept
         or unhandled parameters (norm layers, embeddings unless asked, layers with no rule),

@@ -7,7 +7,11 @@
   layer's depth, one panel per group of reports, one line per labelled series (the geometric
   mean over its reports).
 
-Both take :class:`xavier_core.diagnostics.LayerReport` from any framework's probe.
+- :func:`save_strides` (:func:`stride_figure`): Var[h] and Var[dC/ds] per hidden layer of the
+  strided nets (:mod:`xavier_conformance.experiment.strides`), stride-aware against
+  stride-blind fans, one line per framework.
+
+All take :class:`xavier_core.diagnostics.LayerReport` from any framework's probe.
 
 Example:
   >>> import tempfile, torch
@@ -190,6 +194,58 @@ def variance_figure(
     if title:
         figure.suptitle(title, fontsize=11)
     return figure
+
+
+def save_strides(runs: Sequence[Any], path: str | Path, *, title: str = "") -> Path:
+    """:func:`stride_figure`, written to the PNG ``path`` (its directory is created)."""
+    return _save(stride_figure(runs, title=title), path)
+
+
+def stride_figure(runs: Sequence[Any], *, title: str = "") -> Any:
+    """One row per (net, activation); Var[h] (left) and Var[dC/ds] (right) per hidden layer, log
+    scale; blue lines stride-aware, red stride-blind, one marker per framework.
+
+    Args:
+      runs: :class:`xavier_conformance.experiment.strides.StrideRun` objects.
+      title: the figure's title.
+
+    Returns:
+      The matplotlib ``Figure``.
+    """
+    if not runs:
+        raise bad_argument("runs", runs, "at least one StrideRun")
+    plt = _pyplot()
+    cases = list(dict.fromkeys((r.net, r.activation) for r in runs))
+    frameworks = list(dict.fromkeys(r.framework for r in runs))
+    figure, axes = plt.subplots(len(cases), 2, figsize=(11.0, 2.9 * len(cases)), squeeze=False,
+                                constrained_layout=True)
+    measures = (("activation", "Var[h]"), ("backprop", "Var[dC/ds]"))
+    for row, (net, activation) in enumerate(cases):
+        for column, (what, label) in enumerate(measures):
+            axis = axes[row][column]
+            for run in runs:
+                if (run.net, run.activation) != (net, activation):
+                    continue
+                values = run.per_layer(what)
+                index = frameworks.index(run.framework)
+                fans = "stride-aware" if run.stride_aware else "stride-blind"
+                axis.plot(range(1, len(values) + 1), values, label=f"{run.framework}, {fans}",
+                          color="C0" if run.stride_aware else "C3", **_series_style(index))
+            axis.set_yscale("log")
+            axis.set_xlabel("hidden layer", fontsize=9)
+            axis.set_ylabel(label, fontsize=9)
+            axis.set_xticks(list(range(1, len(strides_of(runs, net)) + 1)))
+            axis.set_title(f"{net}, {activation}: {label}", fontsize=10)
+            axis.grid(True, which="major", alpha=0.3)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def strides_of(runs: Sequence[Any], net: str) -> Any:
+    """The per-layer values of the first run of ``net`` (for its hidden-layer count)."""
+    return next(r for r in runs if r.net == net).per_layer("activation")
 
 
 def _series_style(index: int) -> dict[str, Any]:
