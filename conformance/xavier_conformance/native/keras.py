@@ -19,6 +19,13 @@ LAYERS = [
     ("Conv2D-32-64-k3-groups4", lambda: layers.Conv2D(64, 3, groups=4), (8, 8, 32), "kernel",
      (72, 144)),
     ("DepthwiseConv2D-32-k3", lambda: layers.DepthwiseConv2D(3), (8, 8, 32), "kernel", (9, 9)),
+    # Strided: an input unit feeds out x prod(k / s) outputs (init_model is stride-aware).
+    ("Conv2D-16-32-k3-s2", lambda: layers.Conv2D(32, 3, strides=2), (9, 9, 16), "kernel",
+     (144, 72)),
+    ("Conv2D-3-768-k16-s16-patch", lambda: layers.Conv2D(768, 16, strides=16), (32, 32, 3),
+     "kernel", (768, 768)),
+    ("Conv2DTranspose-32-16-k2-s2", lambda: layers.Conv2DTranspose(16, 2, strides=2), (8, 8, 32),
+     "kernel", (32, 64)),
     ("LSTM-16-32-kernel", lambda: layers.LSTM(32), (5, 16), "cell.kernel", (16, 32)),
     ("LSTM-16-32-recurrent_kernel", lambda: layers.LSTM(32), (5, 16), "cell.recurrent_kernel",
      (32, 32)),

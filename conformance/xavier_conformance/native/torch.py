@@ -18,6 +18,11 @@ LAYERS = [
     ("Conv2d-depthwise-32-k3", lambda: nn.Conv2d(32, 32, 3, groups=32), "weight", (9, 9)),
     ("MultiheadAttention-64-in_proj", lambda: nn.MultiheadAttention(64, 4), "in_proj_weight",
      (64, 64)),
+    # Strided: an input unit feeds out x prod(k / s) outputs (init_model is stride-aware).
+    ("Conv2d-3-768-k16-s16-patch", lambda: nn.Conv2d(3, 768, 16, stride=16), "weight", (768, 768)),
+    ("Conv2d-16-32-k3-s2", lambda: nn.Conv2d(16, 32, 3, stride=2), "weight", (144, 72)),
+    ("ConvTranspose2d-32-16-k2-s2", lambda: nn.ConvTranspose2d(32, 16, 2, stride=2), "weight",
+     (32, 64)),
     ("LSTM-16-32-weight_ih", lambda: nn.LSTM(16, 32), "weight_ih_l0", (16, 32)),
     ("LSTM-16-32-weight_hh", lambda: nn.LSTM(16, 32), "weight_hh_l0", (32, 32)),
 ]
