@@ -3,12 +3,15 @@
 Shapes are chosen so each sample holds 50k-150k values: enough for the Kolmogorov-Smirnov test to
 see a 3 % error in scale, few enough for the whole suite to run in minutes on two cores.
 
-Besides plain dense and convolution weights, three layouts that a sampler must pass on, not
-drop: a stack of weights with a batch axis (``custom-axes``), a grouped convolution (Glorot's
-fans shrink by the groups) and a strided transposed convolution drawn with He's fan_in (so that
-a swapped in/out or an ignored stride changes the variance, which Glorot's symmetric fan_avg
-would hide). ``quick=True`` keeps one case per weight, the dtypes and distributions rotating
-through them: every weight, dtype and distribution is still drawn once.
+Besides plain dense and convolution weights, four layouts that a sampler must pass on, not
+drop: a stack of dense weights with a batch axis (``custom-axes``), a stack of convolution
+kernels (``stacked-conv2d``: the batch axis must leave the receptive field too, as in a
+scanned layer), a grouped convolution (Glorot's fans shrink by the groups) and a strided
+transposed convolution drawn with He's fan_in (so that a swapped in/out or an ignored stride
+changes the variance, which Glorot's symmetric fan_avg would hide). :data:`LAYOUT_FANS` writes
+their fans out as numbers, for tests that must not compute them with ``xavier_core``.
+``quick=True`` keeps one case per weight, the dtypes and distributions rotating through them:
+every weight, dtype and distribution is still drawn once.
 """
 
 from __future__ import annotations
@@ -37,10 +40,20 @@ _LAYOUTS: dict[str, tuple[tuple[tuple[int, ...], xc.Layout], tuple[tuple[int, ..
     # Conv2d 128->256, k3, groups 4: fans (32 * 9, 256 / 4 * 9) = (288, 576).
     "grouped-conv2d": (((3, 3, 32, 256), xc.CHANNELS_LAST.with_(groups=4)),
                        ((256, 32, 3, 3), xc.TORCH.with_(groups=4))),
+    # Four Conv2d 32->64 k3 kernels stacked on a leading axis: fans (32 * 9, 64 * 9) each.
+    "stacked-conv2d": (((4, 3, 3, 32, 64), xc.CHANNELS_LAST.with_(batch_axis=0)),
+                       ((4, 64, 32, 3, 3), xc.Layout(in_axis=2, out_axis=1, batch_axis=0))),
     # ConvTranspose2d 64->128, k3, stride 2: fan_in = 64 * 9 / 4 = 144 (He reads only fan_in).
     "transposed-conv2d-s2": (((3, 3, 128, 64), xc.KERAS_TRANSPOSED.with_(strides=(2, 2))),
                              ((64, 128, 3, 3), xc.TORCH_TRANSPOSED.with_(strides=(2, 2)))),
 }
+LAYOUT_FANS: dict[str, tuple[int, int]] = {
+    "custom-axes": (96, 128),
+    "stacked-conv2d": (288, 576),
+    "grouped-conv2d": (288, 576),
+    "transposed-conv2d-s2": (144, 1152),  # fan_out 128 * 9: the stride divides fan_in only
+}
+"""(fan_in, fan_out) of each layout weight, the same in both storage orders, as numbers."""
 FAN_IN_WEIGHTS = frozenset({"transposed-conv2d-s2"})
 """Weights drawn with He (fan_in) instead of Glorot: their fans' order and stride matter."""
 
@@ -90,3 +103,15 @@ def cases_for(native: xc.Layout, dtypes: tuple[str, ...], quick: bool = False) -
         for distribution in DISTRIBUTIONS
         for weight, (shape, layout) in weights.items()
     ]
+
+
+def layout_cases(native: xc.Layout) -> list[Case]:
+    """The float32 cases of the :data:`LAYOUT_FANS` weights in ``native``'s storage order, one
+    per weight (distributions rotating as with ``quick``): the layouts an entry point must keep."""
+    return [case for case in cases_for(native, ("float32",), quick=True)
+            if case.weight in LAYOUT_FANS]
+
+
+def written_distribution(case: Case) -> xc.Distribution:
+    """The exact law of a :func:`layout_cases` case at its fans from :data:`LAYOUT_FANS`."""
+    return case.spec.distribution_for(xc.Fans(*LAYOUT_FANS[case.weight]))
