@@ -3,6 +3,7 @@
     python tests/run.py                 # every group
     python tests/run.py core keras-jax  # some groups
     python tests/run.py -- -x -q        # extra pytest arguments after --
+    python tests/run.py --jobs 1        # one group at a time (default: 2 at once)
 
 Exits non-zero when any test fails, a group errors, or a group runs no test at all; the last
 line is the total, e.g. ``tests: 412 passed, 0 failed, 3 skipped``.
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
@@ -64,43 +67,90 @@ def doctest_files(group: str) -> list[str]:
     return found
 
 
-def run_group(name: str, extra: list[str]) -> tuple[int, dict[str, int]]:
-    paths, env = GROUPS[name]
+@dataclass
+class Outcome:
+    """What one group's pytest process gave: its exit code, its counts and its output."""
+
+    name: str
+    code: int
+    counts: dict[str, int]
+    output: str
+
+
+def _command(name: str, report: Path, extra: list[str]) -> tuple[list[str], str]:
+    paths, _ = GROUPS[name]
     doctests = doctest_files(name)
+    command = [sys.executable, "-m", "pytest", *paths, f"--junitxml={report}", *extra]
+    shown = " ".join(command[3:])
+    if doctests:
+        command[3:3] = ["--doctest-modules", *doctests]
+        shown = f"--doctest-modules <{len(doctests)} modules> {shown}"
+    return command, f"=== {name}: {shown}"
+
+
+def _counts(report: Path) -> dict[str, int]:
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    if report.exists():
+        for suite in ET.parse(report).getroot().iter("testsuite"):
+            for key in counts:
+                counts[key] += int(suite.get(key, 0))
+    return counts
+
+
+def run_group(name: str, extra: list[str], capture: bool = False) -> Outcome:
+    """One group's pytest process; its output streams through, or is captured when several
+    groups run at once (then printed whole when the group ends, so groups never interleave)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **GROUPS[name][1]}
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", *paths, f"--junitxml={report}", *extra]
-        shown = " ".join(command[3:])
-        if doctests:
-            command[3:3] = ["--doctest-modules", *doctests]
-            shown = f"--doctest-modules <{len(doctests)} modules> {shown}"
-        print(f"\n=== {name}: {shown}", flush=True)
-        code = subprocess.call(command, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **env})
-        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        if report.exists():
-            for suite in ET.parse(report).getroot().iter("testsuite"):
-                for key in counts:
-                    counts[key] += int(suite.get(key, 0))
-    return code, counts
+        command, header = _command(name, report, extra)
+        if not capture:
+            print(f"\n{header}", flush=True)
+            return Outcome(name, subprocess.call(command, env=env), _counts(report), "")
+        done = subprocess.run(command, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, errors="replace")
+        return Outcome(name, done.returncode, _counts(report), f"\n{header}\n{done.stdout}")
+
+
+def _jobs(argv: list[str]) -> tuple[int, list[str]]:
+    """``--jobs N`` (or ``XAVIER_TEST_JOBS``; default 2): how many groups run at once."""
+    jobs = os.environ.get("XAVIER_TEST_JOBS", "2")
+    if "--jobs" in argv:
+        at = argv.index("--jobs")
+        jobs, argv = (argv[at + 1] if at + 1 < len(argv) else ""), argv[:at] + argv[at + 2:]
+    if not jobs.isdigit() or int(jobs) < 1:
+        raise SystemExit(f"--jobs must be a positive int, got --jobs {jobs!r}")
+    return int(jobs), argv
 
 
 def main(argv: list[str]) -> int:
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
-    chosen = (argv[: argv.index("--")] if "--" in argv else argv) or list(GROUPS)
+    jobs, chosen = _jobs(argv[: argv.index("--")] if "--" in argv else argv)
+    chosen = chosen or list(GROUPS)
     unknown = [g for g in chosen if g not in GROUPS]
     if unknown:
         print(f"unknown group(s) {unknown}; choose from {list(GROUPS)}", file=sys.stderr)
         return 2
+    if jobs == 1 or len(chosen) == 1:
+        outcomes = [run_group(name, extra) for name in chosen]
+    else:
+        # Longest first (GROUPS is in that order), so the long pole starts at once.
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            running = [pool.submit(run_group, name, extra, True) for name in chosen]
+            outcomes = []
+            for future in as_completed(running):
+                outcomes.append(future.result())
+                print(outcomes[-1].output, end="", flush=True)
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     broken = []
-    for name in chosen:
-        code, counts = run_group(name, extra)
+    for outcome in outcomes:
+        counts = outcome.counts
         failed = counts["failures"] + counts["errors"]
         totals["failed"] += failed
         totals["skipped"] += counts["skipped"]
         totals["passed"] += counts["tests"] - failed - counts["skipped"]
-        if code != 0 or counts["tests"] == 0:
-            broken.append(f"{name} (pytest exit {code}, {counts['tests']} tests)")
+        if outcome.code != 0 or counts["tests"] == 0:
+            broken.append(f"{outcome.name} (pytest exit {outcome.code}, {counts['tests']} tests)")
     if broken:
         print(f"\nfailed groups: {', '.join(broken)}")
     print(f"tests: {totals['passed']} passed, {totals['failed']} failed, "
