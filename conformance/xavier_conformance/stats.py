@@ -23,6 +23,7 @@ rest on the central limit theorem (n >= 2,000 in every case); the KS p-value is 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -160,3 +161,61 @@ def check_sample(sample: NDArray, distribution: xc.Distribution) -> list[CheckRe
     if math.isfinite(distribution.bound):
         checks[:0] = [check_bounds, check_reach]
     return [check(sample, distribution) for check in checks]
+
+
+def detectable_scale_error(distribution: xc.Distribution, n: int) -> float:
+    """The smallest relative error in a law's scale (its std, and its bound with it) that the
+    checks catch on n values, either way: the larger of the too-wide and too-narrow figures.
+
+    Variance check: a scale off by e moves mean(w^2) by (1 + e)^2 - 1; it is flagged (with
+    probability >= 1/2) once that reaches t = z sqrt((E[w^4] - Var^2) / n) / Var, so
+    e = sqrt(1 + t) - 1 too wide and 1 - sqrt(1 - t) too narrow. A bounded law has two more:
+    too wide, some |w| passes the bound with probability >= 1/2 (bisection on the CDF); too
+    narrow, the largest |w| cannot reach :func:`reach_threshold`, so reach fails surely at
+    e = 1 - threshold / bound. Each side takes its more sensitive check.
+
+    Example:
+      >>> round(detectable_scale_error(xc.Uniform(bound=1.0), 4096), 4)
+      0.0034
+      >>> round(detectable_scale_error(xc.Normal(std=1.0), 4096), 4)
+      0.0556
+    """
+    t = Z_CRITICAL * math.sqrt((distribution.fourth_moment - distribution.variance**2) / n) \
+        / distribution.variance
+    wide = math.sqrt(1.0 + t) - 1.0
+    narrow = 1.0 - math.sqrt(1.0 - t) if t < 1.0 else 1.0
+    if math.isfinite(distribution.bound):
+        narrow = min(narrow, 1.0 - reach_threshold(distribution, n) / distribution.bound)
+        low, high = 0.0, wide  # P(every |w| <= bound) = (1 - 2 G(-bound / (1 + e)))^n
+        for _ in range(60):
+            middle = (low + high) / 2
+            beyond = 2.0 * float(distribution.cdf(-distribution.bound / (1.0 + middle)))
+            inside = math.exp(n * math.log1p(-beyond)) if beyond < 1.0 else 0.0
+            low, high = (middle, high) if inside > 0.5 else (low, middle)
+        wide = high
+    return max(wide, narrow)
+
+
+def standardized(sample: NDArray, distribution: xc.Distribution
+                 ) -> tuple[NDArray[np.float64], xc.Distribution]:
+    """``sample`` divided by its law's scale, and the law it then follows (bound 1 for a
+    bounded law, std 1 otherwise): samples of one family drawn at different scales pool into
+    one sample of that law. A bounded law is divided by its bound rounded to the sample's
+    dtype, so the pooled values keep |w| <= 1 exactly.
+
+    Example:
+      >>> values, unit = standardized(np.array([0.5, -0.25]), xc.Uniform(bound=0.5))
+      >>> values.tolist(), unit
+      ([1.0, -0.5], Uniform(bound=1.0))
+    """
+    values = np.asarray(sample)
+    if isinstance(distribution, xc.Uniform):
+        scale, unit = distribution.bound, xc.Uniform(bound=1.0)
+    elif math.isfinite(distribution.bound):  # truncated normal: std / bound = factor / (2 cut)
+        scale = distribution.bound
+        unit = dataclasses.replace(distribution, std=distribution.std / distribution.bound)
+    else:
+        scale, unit = distribution.std, dataclasses.replace(distribution, std=1.0)
+    if math.isfinite(distribution.bound):
+        scale = float(np.asarray(scale, dtype=np.float64).astype(values.dtype))
+    return values.astype(np.float64) / scale, unit

@@ -3,9 +3,11 @@
 Each kernel is checked twice: the report states the expected fans, and the drawn values pass the
 statistics against the Glorot distribution of those expected fans. Every kernel of the table
 holds at least 4,096 values, so the checks have power (``python tests/keras/
-test_keras_init_model.py`` prints each row's figures): at n = 4,096 the variance check flags a
-variance off by 6.8 % (z sqrt(0.8 / n), uniform), and bounds and reach a uniform bound off by
-0.34 % (1 - 1e-6^(1/n)) or more, i.e. a variance off by 0.7 %; larger rows detect less.
+test_keras_init_model.py`` prints each row's figures): at n = 4,096 the checks together catch a
+std (and bound) off by 0.34 % or more either way (:func:`xavier_conformance.stats.
+detectable_scale_error`: bounds when too wide, reach when too narrow, 1 - 1e-6^(1/n)), i.e. a
+variance off by 0.7 %, and the variance check alone a variance off by 6.8 % (z sqrt(0.8 / n),
+uniform); larger rows detect less.
 Every wrong layout the table lists changes the variance by a factor 1.6 or more, and is caught
 (``test_a_wrong_layout_fails_the_statistics``).
 """
@@ -200,12 +202,11 @@ def test_kernels_get_their_layer_fans(case: str) -> None:
 
 
 def _detectable(fans: tuple[float, float], n: int) -> tuple[float, float]:
-    """(smallest relative variance error the variance check flags, smallest relative bound
-    error bounds or reach flag) for a Glorot uniform sample of n values with ``fans``."""
+    """(smallest relative variance error the variance check flags, smallest relative std
+    error the checks catch either way) for a Glorot uniform sample of n values with ``fans``."""
     distribution = _glorot(fans)
     variance = stats.check_variance(np.zeros(n), distribution).tolerance / distribution.variance
-    reach = 1 - stats.reach_threshold(distribution, n) / distribution.bound
-    return variance, reach
+    return variance, stats.detectable_scale_error(distribution, n)
 
 
 def _power_rows(cases: list[str]) -> Iterator[tuple[str, str, int, float, float]]:
@@ -216,10 +217,10 @@ def _power_rows(cases: list[str]) -> Iterator[tuple[str, str, int, float, float]
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_row_has_power(case: str) -> None:
-    for _, path, n, variance, reach in _power_rows([case]):
+    for _, path, n, variance, scale in _power_rows([case]):
         assert n >= MIN_VALUES, f"got {n} values, but should be >= {MIN_VALUES} [{case}, {path}]"
-        assert variance <= 0.0684 and reach <= 0.0034, (
-            f"got detectable variance error {variance:.2%} and bound error {reach:.2%}, but "
+        assert variance <= 0.0684 and scale <= 0.0034, (
+            f"got detectable variance error {variance:.2%} and std error {scale:.2%}, but "
             f"should be <= 6.84 % and 0.34 % [{case}, {path}, n={n}]")
 
 
@@ -644,6 +645,6 @@ def test_bad_input_is_a_xavier_error(call: Callable[[], object], message: str) -
 if __name__ == "__main__":
     from xavier_core import render_table
 
-    print(render_table(("row", "kernel", "values", "variance error flagged", "bound error flagged"),
-                       [(case, path, str(n), f">= {variance:.2%}", f">= {reach:.3%}")
-                        for case, path, n, variance, reach in _power_rows(list(CASES))]))
+    print(render_table(("row", "kernel", "values", "variance error flagged", "std error caught"),
+                       [(case, path, str(n), f">= {variance:.2%}", f">= {scale:.3%}")
+                        for case, path, n, variance, scale in _power_rows(list(CASES))]))

@@ -15,6 +15,7 @@ from keras_helpers import assert_contract, numpy_of
 
 import xavier_core as xc
 from xavier_adapters import keras as xk
+from xavier_conformance import stats
 
 layers = keras.layers
 
@@ -171,3 +172,20 @@ def test_convnext_block_ends_in_the_contract() -> None:
     assert report["stem/kernel"].fans == xc.Fans(48, 32), report["stem/kernel"]
     assert report["block_depthwise_conv/kernel"].fans == xc.Fans(49, 49)
     assert_contract(model, report, "ConvNeXt block")
+
+
+def test_kernels_too_small_alone_are_judged_pooled() -> None:
+    """Sixteen 128-value normal kernels: alone each catches only a 38 % std error (variance),
+    pooled (2,048 values) 7.9 %; drawn 15 % too narrow, each passes alone, the pool fails."""
+    model = keras.Sequential([keras.Input((8,)), *[layers.Dense(16 if i % 2 == 0 else 8)
+                                                   for i in range(16)]])
+    right = xk.init_model(model, "normal", seed=6)
+    assert_contract(model, right, "small kernels, right scale")
+    xk.init_model(model, "normal", seed=6, gain=0.85)
+    for path in (v.path for v in model.weights if v.path.endswith("kernel")):
+        values = numpy_of(next(v for v in model.weights if v.path == path))
+        failed = [r.name for r in stats.check_sample(values, right[path].distribution)
+                  if not r.passed]
+        assert not failed, f"got {failed} failing alone, but a 128-value kernel should not [{path}]"
+    with pytest.raises(AssertionError, match="pooled 2048 values"):
+        assert_contract(model, right, "small kernels, 15 % too narrow")

@@ -2,11 +2,14 @@
 tensor ends in one state of the model-level contract.
 
 Power of the statistics: every weight block of the fans tables holds n >= 4,096 values, so the
-variance check (z = 4.89, false-alarm rate 1e-6) detects a variance off by
-z * sqrt((E[w^4] - Var^2) / n) / Var = 4.375 / sqrt(n) <= 6.9 % for a uniform draw (a std off by
-3.4 %), and the KS check a CDF off by 2.9 / sqrt(n) <= 4.6 %; :func:`test_each_row_has_power`
-computes each row's figure, :func:`test_statistics_reject_the_frameworks_own_fans` shows the
-checks failing on the rows where torch's bare-tensor fans are wrong.
+checks (false-alarm rate 1e-6 each) catch a std off by 0.34 % or more either way
+(:func:`xavier_conformance.stats.detectable_scale_error`: bounds when too wide, reach when too
+narrow); the variance check alone a variance off by z * sqrt((E[w^4] - Var^2) / n) / Var =
+4.375 / sqrt(n) <= 6.9 % (a std off by 3.4 %), and the KS check a CDF off by 2.9 / sqrt(n) <=
+4.6 %. :func:`test_each_row_has_power` computes each row's figures (``python
+tests/torch/test_torch_init_model.py`` prints them),
+:func:`test_statistics_reject_the_frameworks_own_fans` shows the checks failing on the rows where
+torch's bare-tensor fans are wrong.
 """
 
 from __future__ import annotations
@@ -111,13 +114,23 @@ def test_layer_aware_fans_and_values(layer_id: str) -> None:
         assert_matches(block, expected, f"{layer_id}, block {index} of {blocks}")
 
 
-@pytest.mark.parametrize("layer_id", LAYERS)
-def test_each_row_has_power(layer_id: str) -> None:
+def row_power(layer_id: str) -> tuple[int, float, float]:
+    """(values per block, smallest std error the checks catch, smallest variance error the
+    variance check alone catches) of a fans-table row."""
     factory, name, fans, blocks = LAYERS[layer_id]
     n = parameter(factory(), name).numel() // blocks
-    effect = detectable_variance_change(xc.glorot_uniform().distribution_for(xc.Fans(*fans)), n)
-    assert effect <= 0.07, f"got a row whose variance check detects only a {effect:.1%} " \
-        f"variance change ({n} values per block), but should detect 7 % [{layer_id}]"
+    distribution = xc.glorot_uniform().distribution_for(xc.Fans(*fans))
+    return (n, stats.detectable_scale_error(distribution, n),
+            detectable_variance_change(distribution, n))
+
+
+@pytest.mark.parametrize("layer_id", LAYERS)
+def test_each_row_has_power(layer_id: str) -> None:
+    n, scale, variance = row_power(layer_id)
+    assert scale <= 0.0034 and variance <= 0.07, (
+        f"got a row whose checks catch only a {scale:.2%} std error and whose variance check "
+        f"only a {variance:.1%} variance error ({n} values per block), but should catch 0.34 % "
+        f"and 7 % [{layer_id}]")
 
 
 WRONG_BY_TORCH = ["conv2d-32-64-k3-groups4", "depthwise-conv2d-512-k3", "mha-in-proj-e64",
@@ -544,3 +557,9 @@ def test_report_prints_a_summary_and_a_table() -> None:
     assert len(lines) == 3 + 7, f"got {len(lines)} lines, but should be a summary, a header, a " \
         "rule and 7 rows"
     assert "depthwise (groups=32); gain 1.414" in lines[3], f"got row {lines[3]}"
+
+
+if __name__ == "__main__":
+    print(xc.render_table(("row", "values per block", "std error caught", "variance error caught"),
+                          [(row, str(n), f">= {scale:.2%}", f">= {variance:.1%}")
+                           for row in LAYERS for n, scale, variance in [row_power(row)]]))
