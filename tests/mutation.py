@@ -56,8 +56,8 @@ TARGETS = {
         tests=("tests/test_fans.py", "tests/test_fans_properties.py", "tests/test_gain.py",
                "tests/test_spec.py", "tests/test_errors.py", "tests/test_rules.py",
                "tests/test_einsum_layout.py", "tests/test_numpy_adapter.py",
-               "tests/test_stats.py", "tests/test_record.py",
-               "tests/diagnostics/test_diag_core.py"),
+               "tests/test_stats.py", "tests/test_record.py", "tests/test_rules_policies.py",
+               "tests/test_entry_points.py", "tests/diagnostics/test_diag_core.py"),
     ),
     "torch": Target(
         mutate=("xavier_adapters/torch/*",),

@@ -88,3 +88,35 @@ def test_named_samplers_are_initialize_with_their_spec(wrapper, spec) -> None:  
     chosen = wrapper(shape, gain=2.5, layout=xc.TORCH, dtype="float64", rng=3)
     np.testing.assert_array_equal(
         chosen, xnp.initialize(spec(2.5), shape, layout=xc.TORCH, dtype="float64", rng=3))
+
+
+# Survivors of mutation testing (tests/mutation.py core): which numpy stream each law reads.
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_uniform_and_normal_read_numpys_stream_in_the_sampling_dtype(dtype: str) -> None:
+    work = np.dtype(xc.sampling_dtype(dtype))
+    uniform = xnp.sample(xc.Uniform(0.5), (64, 32), rng=7, dtype=dtype)
+    expected = (np.random.default_rng(7).random((64, 32), dtype=work) * 2.0 - 1.0) * 0.5
+    np.testing.assert_array_equal(uniform, expected.astype(dtype))
+    normal = xnp.sample(xc.Normal(0.25), (64, 32), rng=7, dtype=dtype)
+    expected = np.random.default_rng(7).standard_normal((64, 32), dtype=work) * 0.25
+    np.testing.assert_array_equal(normal, expected.astype(dtype))
+
+
+def test_truncated_normal_keeps_numpys_first_draws_inside_the_cut() -> None:
+    values = xnp.sample(xc.TruncatedNormal(1.0), (64, 32), rng=3, dtype="float32")
+    dist = xc.TruncatedNormal(1.0)
+    first = np.random.default_rng(3).standard_normal((64, 32), dtype=np.float32)
+    inside = np.abs(first) <= dist.cut
+    assert 0 < inside.sum() < inside.size
+    np.testing.assert_array_equal(values[inside], (first * np.float32(dist.scale))[inside])
+
+
+def test_a_missing_ml_dtypes_names_the_extra_that_installs_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)
+    with pytest.raises(ImportError, match=r"xavier-init\[conformance\]"):
+        xnp.numpy_dtype("bfloat16")

@@ -203,3 +203,22 @@ def test_bad_argument_message(hint: str, message: str) -> None:
     error = xc.errors.bad_argument("gain", -1, ">= 0", hint) if hint else \
         xc.errors.bad_argument("gain", -1, ">= 0")
     assert isinstance(error, xc.XavierError) and str(error) == message
+
+
+# Survivors of mutation testing (tests/mutation.py core).
+
+
+def test_unhandled_records_listed_first_still_leave_room_for_the_others() -> None:
+    unhandled = [xc.InitRecord(f"u{i}", "L", (2,), "unhandled") for i in range(5)]
+    drawn = [xc.InitRecord(f"w{i}", "L", (2, 2), "drawn") for i in range(45)]
+    lines = xc.InitReport([*unhandled, *drawn]).table().splitlines()
+    assert len(lines) == 2 + record.ROWS_SHOWN + 1, (
+        f"got {len(lines)} lines, but should be header, rule, {record.ROWS_SHOWN} rows and a "
+        f"'more rows' line: 5 unhandled and the first 35 others")
+    assert lines[-2].startswith("w34 ") and lines[-1].startswith("... 10 more rows"), lines[-2:]
+
+
+@pytest.mark.parametrize("rows", [("1",), ("1", "2", "3")], ids=["short-row", "long-row"])
+def test_a_row_of_another_width_than_the_header_is_refused(rows: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="zip"):
+        xc.render_table(("a", "b"), [rows])

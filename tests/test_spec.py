@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -40,19 +41,21 @@ def test_truncated_std_factor_is_computed_bit_for_bit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "variance"),
+    ("make", "variance"),
     [
-        (xc.glorot_uniform(), 2.0 / (784 + 256)),
-        (xc.he("normal"), 2.0 / 784),
-        (xc.lecun("uniform"), 1.0 / 784),
-        (xc.VarianceScaling(1.0, "fan_out", "normal"), 1.0 / 256),
-        (xc.VarianceScaling(1.0, "fan_geo_avg", "normal"), 1.0 / math.sqrt(784 * 256)),
-        (xc.standard_uniform(), 1.0 / (3 * 784)),
+        (lambda: xc.glorot_uniform(), 2.0 / (784 + 256)),
+        (lambda: xc.he("normal"), 2.0 / 784),
+        (lambda: xc.lecun("uniform"), 1.0 / 784),
+        (lambda: xc.VarianceScaling(1.0, "fan_out", "normal"), 1.0 / 256),
+        (lambda: xc.VarianceScaling(1.0, "fan_geo_avg", "normal"), 1.0 / math.sqrt(784 * 256)),
+        (lambda: xc.standard_uniform(), 1.0 / (3 * 784)),
     ],
     ids=["glorot", "he", "lecun", "fan_out", "fan_geo_avg", "standard"],
 )
-def test_one_code_path_for_the_family(spec: xc.VarianceScaling, variance: float) -> None:
-    got = spec.distribution_for(FANS).variance
+def test_one_code_path_for_the_family(make: Callable[[], xc.VarianceScaling],
+                                      variance: float) -> None:
+    # Specs are built in the test, not at collection, so that mutation testing sees them.
+    got = make().distribution_for(FANS).variance
     assert got == pytest.approx(variance, rel=1e-14), f"got {got}, but should be {variance}"
 
 
@@ -115,23 +118,57 @@ def test_gain_zero_is_a_point_mass_at_zero(distribution: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("spec", "fields"),
+    ("make", "fields"),
     [
-        (xc.glorot_uniform(), (1.0, "fan_avg", "uniform")),
-        (xc.glorot_normal(), (1.0, "fan_avg", "normal")),
-        (xc.glorot_truncated_normal(), (1.0, "fan_avg", "truncated_normal")),
-        (xc.glorot_truncated_normal(2.0), (4.0, "fan_avg", "truncated_normal")),
-        (xc.he(), (2.0, "fan_in", "truncated_normal")),
-        (xc.he("uniform"), (2.0, "fan_in", "uniform")),
-        (xc.lecun(), (1.0, "fan_in", "truncated_normal")),
-        (xc.lecun("normal"), (1.0, "fan_in", "normal")),
-        (xc.standard_uniform(), (1.0 / 3.0, "fan_in", "uniform")),
+        (lambda: xc.glorot_uniform(), (1.0, "fan_avg", "uniform")),
+        (lambda: xc.glorot_normal(), (1.0, "fan_avg", "normal")),
+        (lambda: xc.glorot_truncated_normal(), (1.0, "fan_avg", "truncated_normal")),
+        (lambda: xc.glorot_truncated_normal(2.0), (4.0, "fan_avg", "truncated_normal")),
+        (lambda: xc.he(), (2.0, "fan_in", "truncated_normal")),
+        (lambda: xc.he("uniform"), (2.0, "fan_in", "uniform")),
+        (lambda: xc.lecun(), (1.0, "fan_in", "truncated_normal")),
+        (lambda: xc.lecun("normal"), (1.0, "fan_in", "normal")),
+        (lambda: xc.standard_uniform(), (1.0 / 3.0, "fan_in", "uniform")),
     ],
     ids=["glorot_uniform", "glorot_normal", "glorot_truncated_normal", "glorot_truncated-gain-2",
          "he-default", "he-uniform", "lecun-default", "lecun-normal", "standard_uniform"],
 )
-def test_named_specs_and_their_defaults(spec: xc.VarianceScaling,
+def test_named_specs_and_their_defaults(make: Callable[[], xc.VarianceScaling],
                                         fields: tuple[float, str, str]) -> None:
     # He and LeCun default to a truncated normal, as jax.nn.initializers and Keras do.
+    spec = make()
     got = (spec.scale, spec.mode, spec.distribution)
     assert got == fields, f"got (scale, mode, distribution) {got}, but should be {fields}"
+
+
+# Survivors of mutation testing (tests/mutation.py core): the CDFs' edges and dtypes.
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: xc.Uniform(0.3), lambda: xc.Normal(0.2), lambda: xc.TruncatedNormal(0.2),
+     lambda: xc.TruncatedNormal(0.2, cut=3.0)],
+    ids=["uniform", "normal", "truncated_normal", "truncated_normal-cut3"],
+)
+def test_cdf_is_within_0_and_1_far_out_and_computed_in_float64(
+        make: Callable[[], xc.Distribution]) -> None:
+    dist = make()
+    far = 10.0 * (dist.bound if math.isfinite(dist.bound) else 10 * dist.std)
+    low, high = dist.cdf([-far, far])
+    assert 0.0 <= low <= 1e-15 and 1.0 - 1e-15 <= high <= 1.0, f"got {low}, {high}"
+    points = np.linspace(-0.5, 0.5, 101, dtype=np.float32)
+    np.testing.assert_array_equal(dist.cdf(points), dist.cdf(points.astype(np.float64)))
+    assert dist.cdf(points).dtype == np.float64
+
+
+def test_standard_normal_cdf_of_float32_is_computed_in_float64() -> None:
+    points = np.linspace(-3, 3, 61, dtype=np.float32)
+    got = xc.distributions.standard_normal_cdf(points)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, xc.distributions.standard_normal_cdf(points.astype(float)))
+
+
+@pytest.mark.parametrize("cut", [0.5, 1.0, 3.0])
+def test_truncation_cuts_below_one_are_allowed(cut: float) -> None:
+    dist = xc.TruncatedNormal(std=1.0, cut=cut)
+    assert dist.bound == pytest.approx(cut * dist.scale)

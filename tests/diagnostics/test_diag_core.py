@@ -132,3 +132,75 @@ def test_report_prints_a_table_with_one_row_per_layer() -> None:
 def test_records_compare_by_their_statistics_not_their_samples() -> None:
     assert _record("a", seed=3) == _record("a", seed=3)
     assert _record("a", seed=3) != _record("a", seed=4)
+
+
+# Survivors of mutation testing (tests/mutation.py core): the exact edges and cells.
+
+
+@pytest.mark.parametrize("level", [1e-9, 0.999999], ids=["just-above-0", "just-below-1"])
+def test_saturation_levels_inside_the_open_interval_are_accepted(level: float) -> None:
+    assert dg.saturated_fraction([0.0, 0.9999999], "tanh", level=level) == 0.5
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0], ids=["0", "1"])
+def test_saturation_levels_at_the_ends_are_refused(level: float) -> None:
+    with pytest.raises(xc.XavierError, match=f"level must be a number in \\(0, 1\\), got "
+                                             f"level={level}"):
+        dg.saturated_fraction([0.0], "tanh", level=level)
+
+
+def test_sigmoid_saturation_is_measured_from_its_centre_one_half() -> None:
+    # sigmoid's asymptotes 0 and 1: centre 0.5, half-range 0.5; 0.996 and 0.004 saturate.
+    assert dg.saturated_fraction([0.5, 0.996, 0.004, 0.6], "sigmoid") == 0.5
+
+
+def test_saturation_reads_integer_values_as_floats() -> None:
+    assert dg.saturated_fraction(np.array([1, 0, 0, -1]), "tanh") == 0.5
+
+
+def test_summary_keeps_the_layer_type_and_both_samples() -> None:
+    h, g = np.linspace(-0.5, 0.5, 30), np.linspace(-2.0, 2.0, 30)
+    record = dg.summarize("dense", "Dense", (6, 5), "tanh", activations=h, backprop=g,
+                          weight_gradient=np.ones(30), max_values=10)
+    assert record.layer == "Dense"
+    assert record.activation_sample.size == record.backprop_sample.size == 10
+    assert set(record.activation_sample) <= set(h.astype(np.float32))
+    assert set(record.backprop_sample) <= set(g.astype(np.float32))
+    np.testing.assert_array_equal(record.backprop_sample, dg.keep_values(g, 10))
+    np.testing.assert_array_equal(record.activation_sample, dg.keep_values(h, 10))
+
+
+def test_kept_values_are_all_of_them_up_to_the_limit_and_distinct_beyond() -> None:
+    values = np.arange(100, dtype=np.float32)
+    np.testing.assert_array_equal(dg.keep_values(values, max_values=100), values)
+    kept = dg.keep_values(values, max_values=99)
+    assert kept.size == 99 and np.unique(kept).size == 99, "drawn without replacement"
+    assert np.all(np.diff(kept) > 0), "kept in their original order"
+    np.testing.assert_array_equal(kept, dg.keep_values(values, max_values=99, seed=0))
+    assert not np.array_equal(dg.keep_values(np.arange(1000), 10),
+                              dg.keep_values(np.arange(1000), 10, seed=1)), "seed 0 by default"
+
+
+def test_a_row_shows_the_saturated_share_or_nothing() -> None:
+    tanh = _record("t")
+    assert tanh.row()[6] == f"{tanh.saturated_fraction:.1%}" and tanh.row()[6].endswith("%")
+    relu = dg.summarize("r", "Linear", (2, 2), "relu", activations=[1.0, 2.0],
+                        backprop=[1.0], weight_gradient=[1.0])
+    assert relu.saturated_fraction is None and relu.row()[6] == ""
+
+
+@pytest.mark.parametrize(("first", "expected"), [(0.0, "nan"), (0.5, "inf"), (2.0, "inf")])
+def test_ratio_over_a_dead_last_layer(first: float, expected: str) -> None:
+    # first / 0: inf when the first hidden layer has gradients, nan when it has none either.
+    head = dg.summarize("a", "Linear", (2, 2), "tanh", activations=[0.0],
+                        backprop=[-first, first], weight_gradient=[1.0])
+    dead = dg.summarize("z", "Linear", (2, 2), "tanh", activations=[0.0], backprop=[0.0, 0.0],
+                        weight_gradient=[1.0])
+    ratio = dg.LayerReport([head, dead, _record("out")]).backprop_variance_ratio()
+    assert str(ratio) == expected, f"got {ratio}, but should be {expected} (first Var {first**2})"
+
+
+def test_an_unknown_layer_name_lists_the_known_ones() -> None:
+    report = dg.LayerReport([_record("encoder.0"), _record("head")])
+    with pytest.raises(KeyError, match=r"in this report; layers: encoder\.0, head"):
+        report["decoder"]
