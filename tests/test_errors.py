@@ -161,6 +161,18 @@ BAD_INPUTS: list[tuple[str, Callable[[], object], str]] = [
     ('einsum-six-dots', lambda: xc.einsum_layout('ab,......->a'),
      "equation must be an einsum whose weight term is distinct letters, without '...', got "
      "equation='ab,......->a'; the weight term is '......'"),
+    ('einsum-six-dots-input', lambda: xc.einsum_layout('......,bc->c'),
+     "equation must be '<input>,<weight>-><output>' with letters and at most one '...' per "
+     "term, got equation='......,bc->c'"),
+    ('einsum-six-dots-output', lambda: xc.einsum_layout('ab,bc->......'),
+     "equation must be '<input>,<weight>-><output>' with letters and at most one '...' per "
+     "term, got equation='ab,bc->......'"),
+    ('einsum-six-dots-input-operand-0', lambda: xc.einsum_layout('bc,......->c', operand=0),
+     "equation must be '<input>,<weight>-><output>' with letters and at most one '...' per "
+     "term, got equation='bc,......->c'"),
+    ('einsum-weight-letter-nowhere-beside-dots', lambda: xc.einsum_layout('...a,aX->...'),
+     'equation must give every weight axis a letter found in the input or the output, got '
+     "equation='...a,aX->...', whose weight letter 'X' is in neither"),
     ('einsum-repeated-weight-letter', lambda: xc.einsum_layout('ab,bb->a'),
      "equation must be an einsum whose weight term is distinct letters, without '...', got "
      "equation='ab,bb->a'; the weight term is 'bb'"),

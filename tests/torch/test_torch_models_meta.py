@@ -12,6 +12,7 @@ with what to do; following that advice gives a finite forward pass.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import pytest
@@ -167,3 +168,55 @@ def test_a_custom_reset_parameters_is_trusted_with_parameters_not_buffers() -> N
     assert torch.all(model[1].scale == 1)
     assert (report["1.table"].state, report["1.table"].reason) == (
         "unhandled", "uninitialized buffer"), f"got {report['1.table']}"
+
+
+# The whole advice for each kind of tensor left empty on meta (survivors of mutation testing:
+# the other tests match parts of it).
+class _Rotary(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("inv_freq", torch.arange(4.0))
+
+
+class _Tokens(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.class_token = nn.Parameter(torch.zeros(1, 1, 8))
+        self.proj = nn.Parameter(torch.zeros(8, 8))
+
+
+class _OwnNorm(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(8))
+
+
+def _after_init(name: str) -> str:
+    return (f"holds no values yet (it was on meta): initialize it after init_model (e.g. "
+            f"torch.nn.init.trunc_normal_(model.get_parameter({name!r}), std=0.02) for a class "
+            f"token or a position embedding)")
+
+
+ADVICE = {
+    "rot.inv_freq": ("uninitialized buffer", "holds no values yet (it was on meta): a buffer "
+                     "computed in __init__ cannot be restored: build the model under "
+                     "xt.parameters_on_meta() (buffers stay real, as accelerate's "
+                     "init_empty_weights(include_buffers=False)), or recompute it after "
+                     "init_model"),
+    "tok.class_token": ("no rule for _Tokens", _after_init("tok.class_token")),
+    "tok.proj": ("no rule for _Tokens", _after_init("tok.proj") + ", or if it is a weight "
+                 "stored (out, in, *k): layouts={'tok.proj': xc.TORCH}"),
+    "norm.weight": ("no rule for _OwnNorm", _after_init("norm.weight") + ", or if it is a norm "
+                    "scale starting at 1: xt.RULES.register('_OwnNorm', xt.norm_rule())"),
+}
+
+
+@pytest.mark.parametrize("name", ADVICE)
+def test_each_tensor_left_empty_on_meta_gets_its_whole_advice(name: str) -> None:
+    with torch.device("meta"):
+        model = nn.ModuleDict({"rot": _Rotary(), "tok": _Tokens(), "norm": _OwnNorm()})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", xc.UnhandledWarning)
+        report = xt.init_model(model, device="cpu")
+    got = (report[name].state, report[name].reason, report[name].note)
+    assert got == ("unhandled", *ADVICE[name]), f"got {got}, but should be {ADVICE[name]}"

@@ -121,3 +121,99 @@ def test_the_path_of_a_reparametrized_weight_for_layouts_is_the_layers() -> None
     layer = parametrizations.weight_norm(nn.Linear(64, 192))
     report = xt.init_model(layer, layouts={"weight": xc.TORCH.with_(blocks=3)})
     assert report["parametrizations.weight.original1"].fans == (64, 64)
+
+
+# What the report says of a reparametrized tensor init_model does not draw (survivors of
+# mutation testing: only the states were checked, not the reasons and notes).
+DRAWS_ONLY = ("init_model draws through weight_norm and spectral_norm only: initialize it "
+              "before registering the parametrization, or yourself")
+ON_META = "holds no values yet (it was on meta); initialize it after init_model"
+
+
+class _Scale(nn.Module):
+    """A parametrization of one's own, holding a buffer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("factor", torch.full((), 2.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+
+class _NoRule(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(8, 8))
+
+
+def _scaled_linear() -> nn.Module:
+    layer = nn.Linear(8, 8)
+    parametrize.register_parametrization(layer, "weight", _Scale())
+    return layer
+
+
+def _normalized_layer_norm() -> nn.Module:
+    return parametrizations.weight_norm(nn.LayerNorm(8), "weight", dim=0)
+
+
+UNDRAWN = {
+    "own-parametrization": (_scaled_linear, False, {
+        "parametrizations.weight.original": ("unhandled", "parametrized by _Scale", DRAWS_ONLY),
+        "parametrizations.weight.0.factor": ("kept", "buffer", "parametrized by _Scale")}),
+    "own-parametrization-on-meta": (_scaled_linear, True, {
+        "parametrizations.weight.original": ("unhandled", "parametrized by _Scale", DRAWS_ONLY),
+        "parametrizations.weight.0.factor": ("unhandled", "uninitialized buffer", ON_META)}),
+    "weight-norm-of-a-layer-without-rule": (lambda: parametrizations.weight_norm(_NoRule()),
+                                            False, {
+        "parametrizations.weight.original0": (
+            "unhandled", "no rule for _NoRule", "to keep it on purpose: xt.RULES.register("
+            "'_NoRule', lambda m: {'original0': xc.rules.Keep('why')})"),
+        "parametrizations.weight.original1": (
+            "unhandled", "no rule for _NoRule", "if it is a weight stored (out, in, *k): "
+            "layouts={'parametrizations.weight.original1': xc.TORCH}; if it is not a weight: "
+            "xt.RULES.register('_NoRule', lambda m: {'original1': xc.rules.Keep('why')})")}),
+    "weight-norm-of-a-norm-layer": (_normalized_layer_norm, False, {
+        f"parametrizations.weight.original{i}": (
+            "kept", "normalization layer", "weight_norm (dim 0): left as is") for i in (0, 1)}),
+    "weight-norm-of-a-norm-layer-on-meta": (_normalized_layer_norm, True, {
+        f"parametrizations.weight.original{i}": (
+            "unhandled", "uninitialized normalization layer", ON_META) for i in (0, 1)}),
+}
+
+
+@pytest.mark.parametrize("case", UNDRAWN)
+def test_an_undrawn_reparametrized_tensor_says_why_and_what_to_do(case: str) -> None:
+    build, on_meta, expected = UNDRAWN[case]
+    if on_meta:
+        with torch.device("meta"):
+            model = build()
+    else:
+        model = build()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", xc.UnhandledWarning)
+        report = xt.init_model(model, device="cpu") if on_meta else xt.init_model(model)
+    for name, (state, reason, note) in expected.items():
+        got = (report[name].state, report[name].reason, report[name].note)
+        assert got == (state, reason, note), f"got {got}, but should be {(state, reason, note)}"
+
+
+@pytest.mark.parametrize("style", ["parametrization", "hook"])
+def test_spectral_norm_restarts_u_and_v_from_the_generator_as_centred_unit_vectors(
+        style: str) -> None:
+    import copy
+
+    wrap = (parametrizations.spectral_norm if style == "parametrization"
+            else torch.nn.utils.spectral_norm)
+    layer = wrap(nn.Linear(64, 4096))
+    twin = copy.deepcopy(layer)
+    for model in (layer, twin):
+        xt.init_model(model, generator=torch.Generator().manual_seed(3))
+    buffers, twins = dict(layer.named_buffers()), dict(twin.named_buffers())
+    u_name = next(n for n in buffers if n.endswith("_u"))
+    for name in (u_name, u_name[:-1] + "v"):
+        assert torch.equal(buffers[name], twins[name]), f"{name} should come from the generator"
+    u = buffers[u_name]
+    assert float(u.norm()) == pytest.approx(1.0, abs=1e-6)
+    # A unit vector of N(0, 1) draws sums to about N(0, 1); drawn from N(1, 1), to about 45.
+    assert abs(float(u.sum())) < 5.0, f"got sum(u) = {float(u.sum())}, but u should be centred"

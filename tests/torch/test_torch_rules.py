@@ -58,3 +58,50 @@ def test_bilinear_rule_reads_in1_times_in2_and_plans_the_bias() -> None:
     expected = {"weight": Weight(xc.Layout(in_axis=(1, 2), out_axis=0), "fans (in1 * in2, out)",
                                  rank=3), "bias": Bias()}
     assert plans == expected, f"got {plans}, but should be {expected}"
+
+
+@pytest.mark.parametrize(("module", "layout", "note", "rank"), [
+    (lambda: nn.ConvTranspose2d(16, 32, 3, stride=2, groups=2),
+     xc.TORCH_TRANSPOSED.with_(groups=2, strides=(2, 2)),
+     "transposed (in, out/g, *k), groups=2", 4),
+    (lambda: nn.ConvTranspose1d(16, 32, 3), xc.TORCH_TRANSPOSED, "transposed (in, out/g, *k)", 3),
+], ids=["2d-s2-groups2", "1d"])
+def test_conv_transposed_rule(module, layout: xc.Layout, note: str, rank: int) -> None:  # type: ignore[no-untyped-def]
+    plans = layers.conv_transposed_rule(module())
+    expected = {"weight": Weight(layout, note, rank), "bias": Bias()}
+    assert plans == expected, f"got {plans}, but should be {expected}"
+
+
+def test_gpt2_conv1d_rule_needs_nf_outputs_on_the_last_axis() -> None:
+    from model_standins import Conv1D
+
+    expected = {"weight": Weight(xc.CHANNELS_LAST, "Conv1D (in, out)", 2), "bias": Bias()}
+    assert layers.gpt2_conv1d_rule(Conv1D(192, 64)) == expected
+    wrong_axis = Conv1D(192, 64)
+    wrong_axis.nf = 64  # (64, 192): nf outputs would be on the first axis
+    no_weight = Conv1D(192, 64)
+    del no_weight.weight
+    for module in (wrong_axis, no_weight, nn.Linear(4, 4)):
+        assert layers.gpt2_conv1d_rule(module) == {}, f"got a plan for {module}"
+
+
+@pytest.mark.parametrize("fans", [(0, 4), (16,), 5, "ab", (1.5, 2), (True, 3)],
+                         ids=["zero", "one-entry", "int", "string", "float", "bool"])
+def test_explicit_fans_must_be_a_pair_of_positive_ints(fans: object) -> None:
+    import torch
+
+    message = f"fans must be a pair of positive integers (fan_in, fan_out), got fans={fans!r}"
+    with pytest.raises(xc.XavierError) as caught:
+        xt.xavier_uniform_(torch.empty(4, 4), fans=fans)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+
+
+def test_explicit_fans_of_one_are_allowed_and_reach_both_drop_ins() -> None:
+    import torch
+
+    uniform = xt.xavier_uniform_(torch.empty(256, 256), fans=(1, 4),
+                                 generator=torch.Generator().manual_seed(0))
+    assert float(uniform.abs().max()) == pytest.approx((6 / 5) ** 0.5, rel=1e-3)
+    normal = xt.xavier_normal_(torch.empty(256, 256), fans=(1, 4),
+                               generator=torch.Generator().manual_seed(0))
+    assert float(normal.std()) == pytest.approx((2 / 5) ** 0.5, rel=0.02)
