@@ -3,8 +3,11 @@
     python tests/mutation.py                 # every target: core, torch, jax, keras
     python tests/mutation.py core torch      # some targets
     python tests/mutation.py --report        # only print the scores of the last runs
+    python tests/mutation.py --retest core   # rerun only the last run's survivors (new tests)
 
-Needs mutmut: ``pip install -c .ci/constraints.txt -e '.[mutation]'`` (not part of CI).
+Needs mutmut: ``pip install -c .ci/constraints.txt -e '.[mutation]'`` (not part of CI). One
+worker by default (``MUTATION_WORKERS=N`` for more); run it under ``nice`` on a shared machine.
+Scores and the survivors explained: ``docs/mutation.md``.
 
 Each target mutates some modules and runs, per mutant, only the tests that called the mutated
 function (mutmut records which tests reach which function, then forks one worker per mutant):
@@ -129,14 +132,27 @@ def describe(name: str, stats: dict[str, int] | None) -> str:
             f"{stats['no_tests']} without tests")
 
 
-def run(name: str, target: Target, max_children: int) -> int:
+def survivors(folder: Path, env: dict[str, str]) -> list[str]:
+    """The mutants of the last run in ``folder`` that survived or had no test."""
+    listed = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=folder, env=env,
+                            capture_output=True, text=True, check=True).stdout
+    return [line.split(":")[0].strip() for line in listed.splitlines()
+            if line.rstrip().endswith(("survived", "no tests"))]
+
+
+def run(name: str, target: Target, max_children: int, retest: bool = False) -> int:
     folder = stage(name, target)
     mutmut = [sys.executable, "-m", "mutmut"]
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     env.update({"TF_CPP_MIN_LOG_LEVEL": "2", **target.env})
     print(f"\n=== {name}: mutating {', '.join(target.mutate)} in {folder}", flush=True)
-    code = subprocess.call([*mutmut, "run", "--max-children", str(max_children)], cwd=folder,
-                           env=env)
+    # A rerun tests only mutants without a result; --retest names the survivors to test again.
+    again = survivors(folder, env) if retest else []
+    if retest and not again:
+        print(f"{name}: no survivors to retest", flush=True)
+        return 0
+    code = subprocess.call([*mutmut, "run", "--max-children", str(max_children), *again],
+                           cwd=folder, env=env)
     subprocess.call([*mutmut, "export-cicd-stats"], cwd=folder, env=env,
                     stdout=subprocess.DEVNULL)
     return code
@@ -155,8 +171,9 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown target(s) {unknown}; choose from {list(TARGETS)}", file=sys.stderr)
         return 2
-    max_children = int(os.environ.get("MUTATION_WORKERS", "2"))
-    codes = [] if report_only else [run(n, TARGETS[n], max_children) for n in chosen]
+    max_children = int(os.environ.get("MUTATION_WORKERS", "1"))
+    retest = "--retest" in argv
+    codes = [] if report_only else [run(n, TARGETS[n], max_children, retest) for n in chosen]
     print()
     for name in chosen:
         print(describe(name, score(STAGE / name)))
