@@ -45,3 +45,11 @@ def test_gain_equals_torch_exactly(nonlinearity: str, param: float | None, expec
 
 def test_every_torch_nonlinearity_is_known() -> None:
     assert set(xc.NONLINEARITIES) == {name for name, _, _ in CASES}
+
+
+def test_ignore_param_is_torchs_leniency() -> None:
+    # torch.nn.init.kaiming_*(a=...) passes a to calculate_gain for every nonlinearity.
+    assert xc.calculate_gain("relu", 0.3, ignore_param=True) == math.sqrt(2.0)
+    assert xc.calculate_gain("leaky_relu", 0.2, ignore_param=True) == math.sqrt(2 / 1.04)
+    with pytest.raises(xc.XavierError, match="param is only used by leaky_relu"):
+        xc.calculate_gain("relu", 0.3)

@@ -45,6 +45,7 @@ from xavier_core.spec import (
     glorot_truncated_normal,
     glorot_uniform,
     he,
+    kaiming,
     lecun,
     standard_uniform,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "glorot_truncated_normal",
     "glorot_uniform",
     "he",
+    "kaiming",
     "lecun",
     "render_table",
     "rules",

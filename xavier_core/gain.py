@@ -26,7 +26,8 @@ def check_gain(gain: object) -> float:
     return float(gain)  # type: ignore[arg-type]
 
 
-def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None, *,
+                   ignore_param: bool = False) -> float:
     """The gain that keeps activation variance steady through ``nonlinearity``.
 
     linear, conv*, conv_transpose*, sigmoid: 1; tanh: 5/3; relu: sqrt(2);
@@ -35,6 +36,9 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     Args:
       nonlinearity: one of :data:`NONLINEARITIES`.
       param: the negative slope of ``leaky_relu``; no other nonlinearity takes one.
+      ignore_param: torch's leniency: a ``param`` given to a nonlinearity other than
+        ``leaky_relu`` is ignored, unchecked (``kaiming_normal_(w, a=0.1, nonlinearity="relu")``
+        is valid torch), instead of an error.
 
     Returns:
       The gain as a float, equal to ``torch.nn.init.calculate_gain(nonlinearity, param)``.
@@ -49,6 +53,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """
     if not isinstance(nonlinearity, str) or nonlinearity not in NONLINEARITIES:
         raise bad_argument("nonlinearity", nonlinearity, f"one of {', '.join(NONLINEARITIES)}")
+    if ignore_param and nonlinearity != "leaky_relu":
+        param = None
     if param is not None and (not _is_real(param) or not math.isfinite(param)):
         raise bad_argument("param", param, "None or a finite real number (not bool)")
     if param is not None and nonlinearity != "leaky_relu":

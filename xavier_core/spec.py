@@ -26,7 +26,7 @@ from xavier_core.distributions import (
 )
 from xavier_core.errors import bad_argument
 from xavier_core.fans import CHANNELS_LAST, Fans, Layout
-from xavier_core.gain import check_gain
+from xavier_core.gain import calculate_gain, check_gain
 
 Mode = Literal["fan_in", "fan_out", "fan_avg", "fan_geo_avg"]
 MODES: tuple[str, ...] = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
@@ -77,7 +77,15 @@ class VarianceScaling:
                                f"one of {', '.join(DISTRIBUTIONS)}", hint)
 
     def std(self, fans: Fans) -> float:
-        """sqrt(scale / n): the standard deviation every distribution is given."""
+        """sqrt(scale / n): the standard deviation every distribution is given.
+
+        Written as torch writes it, so that torch's bounds come out bit for bit: gain * sqrt(2 /
+        (fan_in + fan_out)) for ``fan_avg`` (xavier), gain / sqrt(fan) for ``fan_in`` and
+        ``fan_out`` (kaiming).
+        """
+        if self.mode in ("fan_in", "fan_out"):
+            fan = float(fans.fan_in if self.mode == "fan_in" else fans.fan_out)
+            return math.sqrt(self.scale) / math.sqrt(fan)
         return math.sqrt(self.scale) * math.sqrt(_inverse_n(self.mode, fans))
 
     def distribution_for(self, fans: Fans) -> Distribution:
@@ -147,6 +155,34 @@ def glorot_truncated_normal(gain: float = 1.0) -> VarianceScaling:
 def he(distribution: DistributionName = "truncated_normal") -> VarianceScaling:
     """He/Kaiming: Var[W] = 2 / fan_in (for ReLU)."""
     return VarianceScaling(scale=2.0, mode="fan_in", distribution=distribution)
+
+
+KAIMING_MODES: tuple[str, ...] = ("fan_in", "fan_out")
+
+
+def kaiming(
+    distribution: DistributionName = "normal",
+    a: float = 0.0,
+    mode: Mode = "fan_in",
+    nonlinearity: str = "leaky_relu",
+) -> VarianceScaling:
+    """He/Kaiming as torch.nn.init spells it: std = gain / sqrt(fan), gain for ``nonlinearity``.
+
+    He et al. (2015, "Delving deep into rectifiers"). gain = ``calculate_gain(nonlinearity, a)``
+    with torch's leniency (``a`` only counts for ``leaky_relu``), so the defaults (a = 0,
+    leaky_relu) give gain sqrt(2): Var[W] = 2 / fan_in, the same as :func:`he`.
+
+    Raises:
+      XavierError: ``mode`` not ``fan_in`` or ``fan_out``, an unknown nonlinearity, a bad ``a``.
+
+    Example:
+      >>> kaiming("uniform", mode="fan_out", nonlinearity="relu").scale
+      2.0000000000000004
+    """
+    if mode not in KAIMING_MODES:
+        raise bad_argument("mode", mode, "'fan_in' or 'fan_out'")
+    gain = calculate_gain(nonlinearity, a, ignore_param=True)
+    return VarianceScaling(scale=gain * gain, mode=mode, distribution=distribution)
 
 
 def lecun(distribution: DistributionName = "truncated_normal") -> VarianceScaling:
