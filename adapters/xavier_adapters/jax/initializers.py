@@ -255,6 +255,105 @@ def glorot_truncated_normal(
                        dtype)
 
 
+def _family(spec: xc.VarianceScaling, in_axis: int | Sequence[int],
+            out_axis: int | Sequence[int], batch_axis: int | Sequence[int],
+            dtype: DTypeLike | None) -> Initializer:
+    return Initializer(spec, _layout(in_axis, out_axis, batch_axis), dtype)
+
+
+def he_uniform(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """He (Kaiming): U(-a, a), a = sqrt(6 / fan_in), i.e. Var[W] = 2 / fan_in.
+
+    He et al. (2015). The signature of ``jax.nn.initializers.he_uniform``, the same law.
+    Arguments, return and errors as :func:`glorot_uniform` (without ``gain``).
+
+    Example:
+      >>> import jax
+      >>> he_uniform()(jax.random.key(0), (3, 3, 16, 64)).shape
+      (3, 3, 16, 64)
+    """
+    return _family(xc.he("uniform"), in_axis, out_axis, batch_axis, dtype)
+
+
+def he_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """He (Kaiming): N(0, 2 / fan_in), untruncated (torch's ``kaiming_normal_``).
+
+    ``jax.nn.initializers.he_normal`` is truncated; that law is :func:`he_truncated_normal`.
+    Arguments, return and errors as :func:`he_uniform`.
+    """
+    return _family(xc.he("normal"), in_axis, out_axis, batch_axis, dtype)
+
+
+def he_truncated_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """He (Kaiming), truncated at +-2t and corrected so the final variance is 2 / fan_in.
+
+    The law of ``jax.nn.initializers.he_normal``. Arguments as :func:`he_uniform`.
+    """
+    return _family(xc.he("truncated_normal"), in_axis, out_axis, batch_axis, dtype)
+
+
+def lecun_uniform(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """LeCun: U(-a, a), a = sqrt(3 / fan_in), i.e. Var[W] = 1 / fan_in (for SELU).
+
+    The signature of ``jax.nn.initializers.lecun_uniform``, the same law. Arguments as
+    :func:`he_uniform`.
+    """
+    return _family(xc.lecun("uniform"), in_axis, out_axis, batch_axis, dtype)
+
+
+def lecun_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """LeCun: N(0, 1 / fan_in), untruncated.
+
+    ``jax.nn.initializers.lecun_normal`` is truncated; that law is
+    :func:`lecun_truncated_normal`. Arguments as :func:`he_uniform`.
+    """
+    return _family(xc.lecun("normal"), in_axis, out_axis, batch_axis, dtype)
+
+
+def lecun_truncated_normal(
+    in_axis: int | Sequence[int] = -2,
+    out_axis: int | Sequence[int] = -1,
+    batch_axis: int | Sequence[int] = (),
+    dtype: DTypeLike | None = None,
+) -> Initializer:
+    """LeCun, truncated at +-2t and corrected so the final variance is 1 / fan_in.
+
+    The law of ``jax.nn.initializers.lecun_normal``. Arguments as :func:`he_uniform`.
+    """
+    return _family(xc.lecun("truncated_normal"), in_axis, out_axis, batch_axis, dtype)
+
+
+xavier_uniform = glorot_uniform
+xavier_normal = glorot_normal
+kaiming_uniform = he_uniform
+kaiming_normal = he_normal
+
+
 def sample(
     spec: xc.VarianceScaling,
     shape: Sequence[int],
