@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import xavier_core as xc
 from xavier_adapters._require import require
+from xavier_adapters.torch import dtensor
 from xavier_adapters.torch import reparam as rp
 from xavier_adapters.torch.layers import RULES, EmbeddingWeight, InitialValue
 from xavier_adapters.torch.sampling import fill_
@@ -156,7 +157,8 @@ def reset_writes(e: Entry) -> bool:
     """Whether the layer's ``reset_parameters()`` writes this tensor: it is taken to write the
     parameters the layer holds directly, and its buffers only for torch's own layers (BatchNorm's
     running statistics), which are known to."""
-    return e.direct and (not e.is_buffer or type(e.module).__module__.startswith("torch.nn."))
+    return e.direct and (not e.is_buffer or dtensor.layer_class(type(e.module)).__module__
+                         .startswith("torch.nn."))
 
 
 def _weight_like(shape: tuple[int, ...]) -> bool:
@@ -244,7 +246,7 @@ class Planner:
     def _rule(self, sub: nn.Module) -> tuple[str, Any, bool]:
         """The layer's class name, its rule, and whether the layer is a TorchScript module."""
         if not isinstance(sub, torch.jit.ScriptModule):
-            cls = type(sub)
+            cls = dtensor.layer_class(type(sub))  # FSDP2's FSDP<Name>: the rules of Name
             if cls not in self._rules:
                 # parametrize swaps in a generated subclass (ParametrizedLinear): name the layer
                 generated = cls.__name__.startswith("Parametrized") and hasattr(

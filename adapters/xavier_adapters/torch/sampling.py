@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import xavier_core as xc
 from xavier_adapters._require import require
+from xavier_adapters.torch import dtensor
 from xavier_core.errors import bad_argument
 
 if TYPE_CHECKING:
@@ -101,6 +102,11 @@ def fill_(
     """
     work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
     if tensor.is_meta or tensor.numel() == 0:
+        return tensor
+    if dtensor.is_dtensor(tensor):  # global fans already; draw only this rank's shard
+        with torch.no_grad():
+            local, shard_generator = dtensor.local_draw(tensor, generator)
+            fill_(local, distribution, shard_generator)
         return tensor
     with torch.no_grad():
         if tensor.dtype == work_dtype:
