@@ -147,7 +147,7 @@ BAD_INPUTS: list[tuple[str, Callable[[], object], str]] = [
     ('truncated-std-negative', lambda: xc.TruncatedNormal(std=-1.0),
      'std must be a finite number >= 0, got std=-1.0'),
     ('truncation-cut-zero', lambda: xc.TruncatedNormal(std=1.0, cut=0.0),
-     'cut must be a finite number > 0, got cut=0.0'),
+     'cut must be a finite number >= 1e-06, got cut=0.0'),
     ('einsum-operand-2', lambda: xc.einsum_layout('ab,bc->ac', operand=2),
      'operand must be 0 or 1, the position of the weight, got operand=2'),
     ('einsum-operand-bool', lambda: xc.einsum_layout('ab,bc->ac', operand=True),

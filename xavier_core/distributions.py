@@ -8,6 +8,7 @@ sampling error of the variance: Var[sample variance] ~ (E[w^4] - variance^2) / n
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -44,9 +45,41 @@ def _mass_within(cut: float) -> float:
     return math.erf(cut / math.sqrt(2.0))
 
 
+MIN_CUT = 1e-6
+"""The smallest cut a truncated normal takes. Below it the law differs from U(-cut t, cut t) by
+less than one float32 rounding (relatively, by about cut^2 / 10): ask for ``uniform``."""
+_SERIES_BELOW = 1.0
+"""Below this cut the truncated moments come from their power series (the closed forms lose
+every digit to cancellation as the cut shrinks: at 1e-7 the std factor is 3.4 % off)."""
+
+
+def _truncated_moment_series(cut: float, power: int) -> float:
+    """E[Z^power] for Z ~ N(0, 1) truncated to [-cut, cut], ``power`` even, cut < 1.
+
+    With e^(-z^2 / 2) = sum_n (-1/2)^n z^(2n) / n!, the integral of z^(2k) e^(-z^2 / 2) over
+    [0, c] is I_k = sum_n (-1/2)^n c^(2k+2n+1) / (n! (2k+2n+1)), and E[Z^(2k)] = I_k / I_0.
+    Every term is below the previous by at least c^2 / 2, so 30 terms are exact in float64.
+    """
+    def integral(k: int) -> float:
+        return math.fsum((-0.5) ** n * cut ** (2 * k + 2 * n + 1)
+                         / (math.factorial(n) * (2 * k + 2 * n + 1)) for n in range(30))
+    return integral(power // 2) / integral(0)
+
+
 def truncated_std_factor(cut: float = TRUNCATION_CUT) -> float:
-    """std of N(0, 1) truncated to [-cut, cut]: sqrt(1 - 2 cut phi(cut) / P(|Z| <= cut))."""
+    """std of N(0, 1) truncated to [-cut, cut]: sqrt(1 - 2 cut phi(cut) / P(|Z| <= cut)),
+    from the power series below a cut of 1 (exact to float64 for every cut >= MIN_CUT)."""
+    if cut < _SERIES_BELOW:
+        return math.sqrt(_truncated_moment_series(cut, 2))
     return math.sqrt(1.0 - 2.0 * cut * standard_normal_pdf(cut) / _mass_within(cut))
+
+
+def truncated_fourth_moment(cut: float = TRUNCATION_CUT) -> float:
+    """E[Z^4] of N(0, 1) truncated to [-cut, cut]: 3 - (2 cut^3 + 6 cut) phi(cut) / P(|Z| <= cut),
+    from the power series below a cut of 1."""
+    if cut < _SERIES_BELOW:
+        return _truncated_moment_series(cut, 4)
+    return 3.0 - (2.0 * cut**3 + 6.0 * cut) * standard_normal_pdf(cut) / _mass_within(cut)
 
 
 def _point_mass_cdf(x: ArrayLike) -> NDArray[np.float64]:
@@ -134,8 +167,12 @@ class TruncatedNormal:
 
     def __post_init__(self) -> None:
         _check_scale(self.std, "std")
-        if not math.isfinite(self.cut) or self.cut <= 0:
-            raise bad_argument("cut", self.cut, "a finite number > 0")
+        if not isinstance(self.cut, numbers.Real) or isinstance(self.cut, bool):
+            raise bad_argument("cut", self.cut, f"a finite number >= {MIN_CUT:g}")
+        if not math.isfinite(self.cut) or self.cut < MIN_CUT:
+            raise bad_argument("cut", self.cut, f"a finite number >= {MIN_CUT:g}",
+                               "a narrower cut is a uniform law at float32 resolution: use "
+                               "uniform" if 0 < self.cut < MIN_CUT else "")
 
     @property
     def std_factor(self) -> float:
@@ -171,9 +208,7 @@ class TruncatedNormal:
 
     @property
     def fourth_moment(self) -> float:
-        c = self.cut
-        unit = 3.0 - (2.0 * c**3 + 6.0 * c) * standard_normal_pdf(c) / _mass_within(c)
-        return unit * self.scale**4
+        return truncated_fourth_moment(self.cut) * self.scale**4
 
     def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
         """P(w <= x) = (Phi(x / t) - Phi(-cut)) / P(|Z| <= cut), clipped to [0, 1]."""
