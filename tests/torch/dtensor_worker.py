@@ -69,7 +69,7 @@ def uneven() -> nn.Module:
 
 MODELS: dict[str, Callable[[], nn.Module]] = {
     "fsdp-transformer": transformer_block, "fsdp-cnn": cnn, "tp-mlp": mlp,
-    "fsdp-uneven": uneven,
+    "fsdp-uneven": uneven, "fsdp-tp-2d": mlp,
 }
 
 
@@ -93,8 +93,12 @@ def _shard(name: str, model: nn.Module, mesh: Any) -> None:
         parallelize_module,
     )
 
-    if name == "tp-mlp":
+    if name.startswith("tp"):
         parallelize_module(model, mesh, {"0": ColwiseParallel(), "2": RowwiseParallel()})
+        return
+    if name == "fsdp-tp-2d":  # tensor parallel over "tp", FSDP2 over "dp": _StridedShard on dim 0
+        parallelize_module(model, mesh["tp"], {"0": ColwiseParallel(), "2": RowwiseParallel()})
+        fully_shard(model, mesh=mesh["dp"])
         return
     for sub in model.children():
         if any(True for _ in sub.parameters()):
@@ -102,11 +106,17 @@ def _shard(name: str, model: nn.Module, mesh: Any) -> None:
     fully_shard(model, mesh=mesh)
 
 
-def run_model(name: str, mesh: Any) -> dict[str, Any]:
+def run_model(name: str, world: int) -> dict[str, Any]:
+    from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import DTensor
 
     from xavier_adapters import torch as xt
 
+    if name == "fsdp-tp-2d":
+        tp = 2 if world >= 2 else 1
+        mesh = init_device_mesh("cpu", (world // tp, tp), mesh_dim_names=("dp", "tp"))
+    else:
+        mesh = init_device_mesh("cpu", (world,))
     with torch.device("meta"):
         model = MODELS[name]()
     _shard(name, model, mesh)
@@ -115,16 +125,29 @@ def run_model(name: str, mesh: Any) -> dict[str, Any]:
     with Allocations() as log:
         report = xt.init_model(model, uninitialized=True)
     state = model.state_dict()
+    full = {k: (v.full_tensor() if isinstance(v, DTensor) else v).detach().clone()
+            for k, v in state.items()}
     return {
+        "indices_hold": {k: _indices_hold(v, full[k]) for k, v in state.items()
+                         if isinstance(v, DTensor)},
         "fans": {r.name: r.fans for r in report},
         "states": {r.name: r.state for r in report},
-        "full": {k: (v.full_tensor() if isinstance(v, DTensor) else v).detach().clone()
-                 for k, v in state.items()},
+        "full": full,
         "local": {k: (v.to_local() if isinstance(v, DTensor) else v).detach().clone()
                   for k, v in state.items()},
         "largest_allocation": log.largest,
         "placements": {k: repr(v.placements) for k, v in state.items() if isinstance(v, DTensor)},
     }
+
+
+def _indices_hold(tensor: Any, full: torch.Tensor) -> bool:
+    """Whether dtensor.local_indices says where this rank's shard sits in the gathered tensor."""
+    import numpy as np
+
+    from xavier_adapters.torch import dtensor
+
+    where = np.ix_(*dtensor.local_indices(tensor))
+    return bool(torch.equal(torch.from_numpy(full.numpy()[where]), tensor.to_local().detach()))
 
 
 def run_bare(world: int) -> dict[str, Any]:
@@ -149,13 +172,11 @@ def run_bare(world: int) -> dict[str, Any]:
 
 def main(rank: int, world: int, port: int, out: Path) -> None:
     import torch.distributed as dist
-    from torch.distributed.device_mesh import init_device_mesh
 
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank,
                             world_size=world)
     try:
-        mesh = init_device_mesh("cpu", (world,))
-        results: dict[str, Any] = {name: run_model(name, mesh) for name in MODELS}
+        results: dict[str, Any] = {name: run_model(name, world) for name in MODELS}
         results["bare"] = run_bare(world)
         torch.save(results, out / f"rank{rank}.pt")
     finally:

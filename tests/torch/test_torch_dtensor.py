@@ -163,3 +163,11 @@ def test_bare_initializer_global_fans_and_replicas(ranks, case) -> None:
         elif a.shape == b.shape:
             assert (a == b).float().mean().item() < 0.01, \
                 f"ranks {i} and {j} hold distinct shards, but drew them alike [{case}]"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_local_indices_locate_each_shard(ranks, scenario) -> None:
+    for rank, saved in enumerate(ranks):
+        wrong = [name for name, holds in saved[scenario]["indices_hold"].items() if not holds]
+        assert not wrong, (f"rank {rank}: dtensor.local_indices misplaces the shards of {wrong}, "
+                           f"placements {saved[scenario]['placements']} [{scenario}]")

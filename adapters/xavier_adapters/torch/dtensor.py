@@ -77,7 +77,9 @@ def local_indices(tensor: Any) -> list[np.ndarray]:
       XavierError: a ``Partial`` placement (a pending sum is not a weight to draw), or a shard
         whose shape is not the one the placements give.
     """
-    from torch.distributed.tensor import Replicate, Shard
+    from torch.distributed.tensor import Replicate, Shard, placement_types
+
+    strided = getattr(placement_types, "_StridedShard", None)
 
     mesh = tensor.device_mesh
     coordinate = mesh.get_coordinate()
@@ -88,18 +90,19 @@ def local_indices(tensor: Any) -> list[np.ndarray]:
         parts, at = mesh.size(mesh_dim), coordinate[mesh_dim]
         if isinstance(placement, Replicate):
             continue
-        if not isinstance(placement, Shard):
+        is_strided = strided is not None and isinstance(placement, strided)
+        if not (is_strided or isinstance(placement, Shard)):
             raise xc.XavierError(
                 f"tensor placements must be Shard or Replicate to be drawn, got placements="
                 f"{tuple(tensor.placements)!r} for a DTensor of shape {tuple(tensor.shape)}: a "
                 "Partial tensor is a pending sum, not a weight; redistribute it first")
         axis = placement.dim
-        if type(placement) is Shard:
-            indices[axis] = _chunk(indices[axis], parts, at)
-        else:  # _StridedShard (FSDP2 over a tensor-parallel shard): torch computes which ones
+        if is_strided:  # FSDP2 over a tensor-parallel shard of one axis: torch says which ones
             _, picked = placement._local_shard_size_and_offset(  # type: ignore[attr-defined]
                 len(indices[axis]), parts, at, **_all_offsets())
-            indices[axis] = indices[axis][np.asarray(picked, dtype=np.int64)]
+            indices[axis] = indices[axis][np.asarray(picked, dtype=np.int64).reshape(-1)]
+        else:
+            indices[axis] = _chunk(indices[axis], parts, at)
     local = tuple(len(index) for index in indices)
     if local != tuple(tensor.to_local().shape):
         raise xc.XavierError(
