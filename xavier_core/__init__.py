@@ -31,6 +31,7 @@ from xavier_core.fans import (
     Layout,
     compute_fans,
     global_shape,
+    keras_small_rank_fans,
 )
 from xavier_core.gain import NONLINEARITIES, calculate_gain, check_gain
 from xavier_core.record import STATES, InitRecord, InitReport, State, UnhandledWarning, render_table
@@ -95,6 +96,7 @@ __all__ = [
     "glorot_uniform",
     "he",
     "kaiming",
+    "keras_small_rank_fans",
     "lecun",
     "render_table",
     "rules",

@@ -102,6 +102,27 @@ def global_shape(shape: Sequence[int], shards: Sequence[int]) -> tuple[int, ...]
     return tuple(d * s for d, s in zip(local, counts, strict=True))
 
 
+def keras_small_rank_fans(shape: Sequence[int]) -> Fans:
+    """Keras' fans for a weight of rank 0 or 1 (a bias, a scale, a scalar), which has none.
+
+    Rank 0: (1, 1); rank 1 of length n: (n, n), as ``keras.initializers``' ``compute_fans``
+    reads them. This is Keras' bare-weight
+    convention, not the fans of any layer: a model-level path never needs it.
+
+    Raises:
+      XavierError: ``shape`` is not a shape of rank 0 or 1.
+
+    Example:
+      >>> keras_small_rank_fans((64,)), keras_small_rank_fans(())
+      (Fans(fan_in=64, fan_out=64), Fans(fan_in=1, fan_out=1))
+    """
+    dims = check_shape(shape)
+    if len(dims) > 1:
+        raise bad_argument("shape", tuple(dims), "a shape of rank 0 or 1")
+    n = dims[0] if dims else 1
+    return Fans(n, n)
+
+
 def compute_fans(
     shape: Sequence[int],
     *,

@@ -18,6 +18,11 @@ ops on the backend's device::
 - :class:`GlorotUniform`, :class:`GlorotNormal` (untruncated), :class:`GlorotTruncatedNormal`
   and their base :class:`VarianceScaling`: ``keras.initializers.Initializer`` subclasses with
   ``gain``, ``seed`` and explicit axes, registered as ``"xavier_init>GlorotUniform"`` etc.
+- :class:`HeUniform`, :class:`HeNormal`, :class:`LecunUniform`, :class:`LecunNormal` (``*Normal``
+  untruncated, as named; ``*TruncatedNormal`` is Keras' ``*Normal`` law) on the same base, and
+  the rest of ``keras.initializers`` re-exported, with :func:`get`/:func:`deserialize` that
+  resolve ``"he_normal"`` etc. to ours, so ``from xavier_adapters import keras as initializers``
+  replaces ``from keras import initializers`` (:mod:`xavier_adapters.keras.namespace`).
 - :func:`init_model`: redraws the kernels of a built model with the fans of each layer type
   (the rules of :data:`RULES`, which a user may extend with their own layer types).
 - :func:`from_spec` and :func:`sample`: any ``xavier_core`` spec as an initializer, and the
@@ -29,26 +34,104 @@ from xavier_adapters.keras.initializers import (
     GlorotNormal,
     GlorotTruncatedNormal,
     GlorotUniform,
+    HeNormal,
+    HeTruncatedNormal,
+    HeUniform,
+    LecunNormal,
+    LecunTruncatedNormal,
+    LecunUniform,
     VarianceScaling,
     from_spec,
     sample,
 )
 from xavier_adapters.keras.layers import RULES, EmbeddingWeight, keep_all, layer_plans
 from xavier_adapters.keras.model import init_model
+from xavier_adapters.keras.namespace import (
+    STFT,
+    Constant,
+    Identity,
+    IdentityInitializer,
+    Initializer,
+    Ones,
+    Orthogonal,
+    OrthogonalInitializer,
+    RandomNormal,
+    RandomUniform,
+    STFTInitializer,
+    TruncatedNormal,
+    Zeros,
+    constant,
+    deserialize,
+    get,
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    identity,
+    lecun_normal,
+    lecun_uniform,
+    ones,
+    orthogonal,
+    random_normal,
+    random_uniform,
+    serialize,
+    stft,
+    truncated_normal,
+    variance_scaling,
+    zeros,
+)
 
 __all__ = [
     "PACKAGE",
     "RULES",
+    "STFT",
+    "Constant",
     "EmbeddingWeight",
     "GlorotNormal",
     "GlorotTruncatedNormal",
     "GlorotUniform",
+    "HeNormal",
+    "HeTruncatedNormal",
+    "HeUniform",
+    "Identity",
+    "IdentityInitializer",
+    "Initializer",
+    "LecunNormal",
+    "LecunTruncatedNormal",
+    "LecunUniform",
+    "Ones",
+    "Orthogonal",
+    "OrthogonalInitializer",
+    "RandomNormal",
+    "RandomUniform",
+    "STFTInitializer",
+    "TruncatedNormal",
     "VarianceScaling",
+    "Zeros",
+    "constant",
+    "deserialize",
     "from_spec",
+    "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
     "init_model",
     "keep_all",
     "layer_plans",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
     "sample",
+    "serialize",
+    "stft",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
 ]
 
 _REPLACED = {"LAYER_KERNELS": "RULES (an xavier_core.RuleRegistry: RULES.register(MyLayer, rule), "

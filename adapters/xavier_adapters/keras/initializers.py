@@ -99,6 +99,8 @@ class VarianceScaling(keras.initializers.VarianceScaling):
         mode: xc.Mode = "fan_in",
         distribution: xc.DistributionName = "truncated_normal",
         seed: Seed = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
         *,
         in_axis: Axes = -2,
         out_axis: Axes = -1,
@@ -108,8 +110,6 @@ class VarianceScaling(keras.initializers.VarianceScaling):
         blocks: int = 1,
         strides: Sequence[int] = (),
         transposed: bool = False,
-        input_axes: Sequence[int] | None = None,
-        output_axes: Sequence[int] | None = None,
     ) -> None:
         # Keras' VarianceScaling.__init__ is not called: its checks and "normal" are not ours.
         self.spec = xc.VarianceScaling(scale, mode, distribution)
@@ -120,10 +120,35 @@ class VarianceScaling(keras.initializers.VarianceScaling):
         self._seeds = SeedStream(self.seed)
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """A tensor of ``shape`` and ``dtype`` (default ``keras.config.floatx()``)."""
-        resolved = self.spec.resolve(shape, self._layout_for(shape))
+        """A tensor of ``shape`` and ``dtype`` (default ``keras.config.floatx()``).
+
+        A rank 0 or 1 weight with the default layout (``Dense(bias_initializer=HeNormal())``)
+        takes Keras' fans: (1, 1) for a scalar, (n, n) for a vector of length n
+        (``xavier_core.keras_small_rank_fans``).
+        """
+        layout = self._layout_for(shape)
+        if len(xc.fans.check_shape(shape)) < 2 and layout == xc.Layout():
+            distribution = self.spec.distribution_for(xc.keras_small_rank_fans(shape))
+        else:
+            distribution = self.spec.resolve(shape, layout).distribution
         seed = self.seed if isinstance(self.seed, int) else self._seeds.next()
-        return draw(resolved.distribution, resolved.shape, dtype, seed)
+        return draw(distribution, tuple(shape), dtype, seed)
+
+    @property
+    def scale(self) -> float:
+        """Keras' public attribute: the variance is ``scale / n``."""
+        return self.spec.scale
+
+    @property
+    def mode(self) -> str:
+        """Keras' public attribute: ``fan_in``, ``fan_out``, ``fan_avg`` or ``fan_geo_avg``."""
+        return self.spec.mode
+
+    @property
+    def distribution(self) -> str:
+        """Keras' public attribute, named exactly: ``normal`` is untruncated here (Keras says
+        ``untruncated_normal``), ``truncated_normal`` is Keras' ``normal``."""
+        return self.spec.distribution
 
     def _layout_for(self, shape: Sequence[int]) -> xc.Layout:
         # An explicit layout wins: EinsumDense sets input_axes/output_axes on every
@@ -155,6 +180,8 @@ class _Glorot(VarianceScaling):
     def __init__(
         self,
         seed: Seed = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
         *,
         gain: float = 1.0,
         in_axis: Axes = -2,
@@ -165,8 +192,6 @@ class _Glorot(VarianceScaling):
         blocks: int = 1,
         strides: Sequence[int] = (),
         transposed: bool = False,
-        input_axes: Sequence[int] | None = None,
-        output_axes: Sequence[int] | None = None,
     ) -> None:
         self.gain = xc.check_gain(gain)
         spec = xc.glorot(self._distribution, self.gain)
@@ -218,6 +243,91 @@ class GlorotTruncatedNormal(_Glorot):
     """
 
     _distribution = "truncated_normal"
+
+
+class _FanIn(VarianceScaling):
+    """Var[W] = scale / fan_in (He: 2, LeCun: 1), from the subclass's distribution."""
+
+    _family: ClassVar[str]
+    _distribution: ClassVar[xc.DistributionName]
+
+    def __init__(
+        self,
+        seed: Seed = None,
+        input_axes: Sequence[int] | None = None,
+        output_axes: Sequence[int] | None = None,
+        *,
+        in_axis: Axes = -2,
+        out_axis: Axes = -1,
+        batch_axis: Axes = (),
+        groups: int = 1,
+        grouped_axis: str = "out",
+        blocks: int = 1,
+        strides: Sequence[int] = (),
+        transposed: bool = False,
+    ) -> None:
+        spec = xc.he(self._distribution) if self._family == "he" else xc.lecun(self._distribution)
+        super().__init__(spec.scale, spec.mode, spec.distribution, seed, in_axis=in_axis,
+                         out_axis=out_axis, batch_axis=batch_axis, groups=groups,
+                         grouped_axis=grouped_axis, blocks=blocks, strides=strides,
+                         transposed=transposed, input_axes=input_axes, output_axes=output_axes)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": seed_config(self.seed), **self._axes_config()}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class HeUniform(_FanIn):
+    """He et al. (2015): U(-a, a), a = sqrt(6 / fan_in); Keras' ``HeUniform``, the same law.
+
+    Example:
+      >>> layer = keras.layers.Conv2D(32, 3, activation="relu", kernel_initializer=HeUniform(0))
+    """
+
+    _family, _distribution = "he", "uniform"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class HeNormal(_FanIn):
+    """He: N(0, 2 / fan_in), untruncated (torch's ``kaiming_normal_``).
+
+    ``keras.initializers.HeNormal`` is truncated; that law is :class:`HeTruncatedNormal`.
+    """
+
+    _family, _distribution = "he", "normal"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class HeTruncatedNormal(_FanIn):
+    """He, truncated at +-2t and corrected so the final variance is 2 / fan_in (the law of
+    ``keras.initializers.HeNormal``)."""
+
+    _family, _distribution = "he", "truncated_normal"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class LecunUniform(_FanIn):
+    """LeCun: U(-a, a), a = sqrt(3 / fan_in); Keras' ``LecunUniform``, the same law."""
+
+    _family, _distribution = "lecun", "uniform"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class LecunNormal(_FanIn):
+    """LeCun: N(0, 1 / fan_in), untruncated.
+
+    ``keras.initializers.LecunNormal`` is truncated; that law is :class:`LecunTruncatedNormal`.
+    """
+
+    _family, _distribution = "lecun", "normal"
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class LecunTruncatedNormal(_FanIn):
+    """LeCun, truncated at +-2t and corrected so the final variance is 1 / fan_in (the law of
+    ``keras.initializers.LecunNormal``)."""
+
+    _family, _distribution = "lecun", "truncated_normal"
 
 
 def from_spec(spec: xc.VarianceScaling, layout: xc.Layout = xc.CHANNELS_LAST,
