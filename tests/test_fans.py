@@ -193,3 +193,12 @@ def test_stacked_by_zero_is_the_same_layout_and_bad_counts_are_refused() -> None
     assert xc.TORCH.stacked(0) is xc.TORCH
     with pytest.raises(xc.XavierError, match=r"axes must be an int >= 0.*got axes=-1"):
         xc.TORCH.stacked(-1)
+
+
+def test_stacked_layouts_keep_int_axes_ints_and_tuples_tuples() -> None:
+    # Survivors of mutation testing: the doctest says so too, but mutmut runs no doctests.
+    assert xc.TORCH.stacked(1) == xc.Layout(in_axis=2, out_axis=1, batch_axis=(0,))
+    heads = xc.Layout(in_axis=0, out_axis=(1, 2)).stacked(2)
+    assert (heads.in_axis, heads.out_axis, heads.batch_axis) == (2, (3, 4), (0, 1))
+    negative = xc.Layout(in_axis=(-3, -2), out_axis=-1, batch_axis=0).stacked(1)
+    assert (negative.in_axis, negative.out_axis, negative.batch_axis) == ((-3, -2), -1, (0, 1))

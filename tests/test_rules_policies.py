@@ -72,3 +72,44 @@ def test_bad_bias_policies_name_the_argument(policy: object) -> None:
 def test_an_embedding_weight_is_a_weight_and_a_plan() -> None:
     plan = rules.EmbeddingWeight(xc.CHANNELS_LAST, "table")
     assert isinstance(plan, rules.Weight) and rules.check_plan("plan", plan) is plan
+
+
+# Survivors of mutation testing (tests/mutation.py core): whole messages and edges.
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("gelu", "gain must be a nonlinearity name ({names}) or a finite number >= 0, "
+             "got gain='gelu'"),
+    (-0.5, "gain must be a finite number >= 0 or a nonlinearity name ({names}), got gain=-0.5"),
+    (True, "gain must be a finite number >= 0 or a nonlinearity name ({names}), got gain=True"),
+], ids=["unknown-name", "negative", "bool"])
+def test_a_bad_gain_gets_the_whole_message(value: object, message: str) -> None:
+    from xavier_core.gain import NONLINEARITIES
+
+    expected = message.format(names=", ".join(NONLINEARITIES))
+    with pytest.raises(xc.XavierError) as caught:
+        rules.check_one_gain("gain", value)
+    assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0, 3])
+def test_gains_from_zero_up_are_allowed(value: float) -> None:
+    got = rules.check_one_gain("gain", value)
+    assert got == value and type(got) is float
+
+
+def test_a_bad_bias_policy_gets_the_whole_message() -> None:
+    with pytest.raises(xc.XavierError) as caught:
+        rules.check_bias_policy("zero")
+    assert str(caught.value) == ("bias must be 'zeros', 'keep' or a finite number (a constant "
+                                 "fill), got bias='zero'")
+
+
+@pytest.mark.parametrize(("layer", "blocks"), [("qkv", 3), ("attn_qkv", 3), ("self_c_attn", 3),
+                                               ("xqkv", None), ("gate_up", 2)])
+def test_packed_names_match_whole_or_after_an_underscore(layer: str, blocks: int | None) -> None:
+    hint = rules.packed_hint(f"model.{layer}.weight", layer, "xc.TORCH")
+    if blocks is None:
+        assert hint == "", f"got {hint!r} for {layer!r}, which is not a packed name"
+    else:
+        assert f"xc.TORCH.with_(blocks={blocks})" in hint, f"got {hint!r} for {layer!r}"

@@ -172,3 +172,37 @@ def test_standard_normal_cdf_of_float32_is_computed_in_float64() -> None:
 def test_truncation_cuts_below_one_are_allowed(cut: float) -> None:
     dist = xc.TruncatedNormal(std=1.0, cut=cut)
     assert dist.bound == pytest.approx(cut * dist.scale)
+
+
+def test_glorot_defaults_to_uniform_with_gain_one() -> None:
+    assert xc.glorot() == xc.glorot_uniform() == xc.VarianceScaling(1.0, "fan_avg", "uniform")
+
+
+@pytest.mark.parametrize(("make", "law"), [
+    (lambda: xc.glorot_uniform(), xc.Uniform), (lambda: xc.glorot_normal(), xc.Normal),
+    (lambda: xc.glorot_truncated_normal(), xc.TruncatedNormal)], ids=["uniform", "normal", "tn"])
+def test_each_distribution_name_gives_its_own_law(make: Callable[[], xc.VarianceScaling],
+                                                  law: type) -> None:
+    got = make().distribution_for(FANS)
+    assert type(got) is law, f"got {type(got).__name__}, but should be {law.__name__}"
+
+
+def test_resolve_keeps_the_shape_and_reads_global_fans_from_shards() -> None:
+    resolved = xc.glorot_uniform().resolve((4, 8), shards=(2, 1))
+    assert resolved.shape == (4, 8)
+    assert resolved.fans == xc.Fans(8, 8), f"got {resolved.fans}: the global shape is (8, 8)"
+
+
+def test_an_object_numpy_cannot_read_is_named_by_its_text() -> None:
+    class TorchLikeDtype:  # torch dtypes have no .name and numpy does not know them
+        def __str__(self) -> str:
+            return "torch.float16"
+
+    assert xc.dtype_name(TorchLikeDtype()) == "float16"
+    assert xc.sampling_dtype(TorchLikeDtype()) == "float32"
+
+
+def test_scale_that_is_not_a_number_is_a_named_error() -> None:
+    with pytest.raises(xc.XavierError, match=r"^scale must be a finite number >= 0, got "
+                                             r"scale='2'$"):
+        xc.VarianceScaling(scale="2")  # type: ignore[arg-type]

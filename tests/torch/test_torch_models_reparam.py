@@ -217,3 +217,25 @@ def test_spectral_norm_restarts_u_and_v_from_the_generator_as_centred_unit_vecto
     assert float(u.norm()) == pytest.approx(1.0, abs=1e-6)
     # A unit vector of N(0, 1) draws sums to about N(0, 1); drawn from N(1, 1), to about 45.
     assert abs(float(u.sum())) < 5.0, f"got sum(u) = {float(u.sum())}, but u should be centred"
+
+
+@pytest.mark.parametrize("style", ["weight_norm", "spectral_norm"])
+def test_hook_style_rows_say_what_the_layer_computes_with(style: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the hook functions are deprecated
+        layer = getattr(torch.nn.utils, style)(nn.Linear(8, 8))
+    rows = {r.name: (r.state, r.reason, r.note) for r in xt.init_model(layer)}
+    expected = {
+        "weight_norm": {
+            "weight_g": ("drawn", "weight_norm magnitude", "g = ||v|| per slice, written with "
+                         "weight_v"),
+            "weight_v": ("drawn", "", "weight_norm (hook, dim 0): the layer's weight g v/||v|| "
+                         "equals the draw")},
+        "spectral_norm": {
+            "weight_orig": ("drawn", "", "spectral_norm (hook, dim 0): the layer computes with "
+                            "the draw divided by its largest singular value (spectral norm 1 "
+                            "by design)"),
+            "weight_u": ("reset", "power iteration", "started afresh for weight_orig"),
+            "weight_v": ("reset", "power iteration", "started afresh for weight_orig")},
+    }[style]
+    assert {name: rows[name] for name in expected} == expected, f"got {rows}"
