@@ -204,3 +204,13 @@ def test_an_unknown_layer_name_lists_the_known_ones() -> None:
     report = dg.LayerReport([_record("encoder.0"), _record("head")])
     with pytest.raises(KeyError, match=r"in this report; layers: encoder\.0, head"):
         report["decoder"]
+
+
+def test_float32_values_are_summarized_in_float64() -> None:
+    h = np.tanh(np.random.default_rng(5).normal(0.0, 1.0, 10_001)).astype(np.float32)
+    record = dg.summarize("d", "Dense", (2, 2), "tanh", activations=h, backprop=h,
+                          weight_gradient=h)
+    wide = h.astype(np.float64)
+    assert (record.activation_mean, record.activation_std) == (float(wide.mean()),
+                                                               float(wide.std()))
+    assert record.backprop_variance == float(wide.var())
