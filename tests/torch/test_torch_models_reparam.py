@@ -239,3 +239,30 @@ def test_hook_style_rows_say_what_the_layer_computes_with(style: str) -> None:
             "weight_v": ("reset", "power iteration", "started afresh for weight_orig")},
     }[style]
     assert {name: rows[name] for name in expected} == expected, f"got {rows}"
+
+
+@pytest.mark.parametrize("style", ["weight_norm", "spectral_norm"])
+def test_parametrization_style_rows_say_what_the_layer_computes_with(style: str) -> None:
+    import copy
+
+    layer = getattr(parametrizations, style)(nn.Linear(8, 8))
+    twin = copy.deepcopy(layer)
+    rows = {r.name: (r.state, r.reason, r.note)
+            for r in xt.init_model(layer, generator=torch.Generator().manual_seed(4))}
+    xt.init_model(twin, generator=torch.Generator().manual_seed(4))
+    base = "parametrizations.weight."
+    expected = {
+        "weight_norm": {
+            base + "original0": ("drawn", "weight_norm magnitude", "g = ||v|| per slice, written "
+                                 "with parametrizations.weight.original1"),
+            base + "original1": ("drawn", "", "weight_norm (dim 0): the layer's weight g v/||v|| "
+                                 "equals the draw")},
+        "spectral_norm": {
+            base + "original": ("drawn", "", "spectral_norm (dim 0): the layer computes with the "
+                                "draw divided by its largest singular value (spectral norm 1 by "
+                                "design)"),
+            base + "0._u": ("reset", "power iteration", f"started afresh for {base}original")},
+    }[style]
+    assert {name: rows[name] for name in expected} == expected, f"got {rows}"
+    for name, tensor in layer.state_dict().items():
+        assert torch.equal(tensor, twin.state_dict()[name]), f"{name}: not from the generator"

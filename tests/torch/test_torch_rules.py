@@ -105,3 +105,23 @@ def test_explicit_fans_of_one_are_allowed_and_reach_both_drop_ins() -> None:
     normal = xt.xavier_normal_(torch.empty(256, 256), fans=(1, 4),
                                generator=torch.Generator().manual_seed(0))
     assert float(normal.std()) == pytest.approx((2 / 5) ** 0.5, rel=0.02)
+
+
+@pytest.mark.parametrize("name", ["xavier_uniform_", "xavier_normal_", "xavier_trunc_normal_"])
+def test_each_drop_in_passes_generator_fans_and_layout_on(name: str) -> None:
+    import torch
+
+    init = getattr(xt, name)
+
+    def draw(**options: object) -> torch.Tensor:
+        return init(torch.empty(64, 32, 3, 3), generator=torch.Generator().manual_seed(9),
+                    **options)
+
+    assert torch.equal(draw(), draw()), "the generator should make the draw reproducible"
+    plain, by_fans = draw(), draw(fans=(1, 4))
+    grouped = draw(layout=xc.TORCH.with_(groups=4))  # fans (288, 144): std 1/sqrt(216)
+    ratio = float(by_fans.std() / plain.std())
+    assert ratio == pytest.approx(((288 + 576) / 5) ** 0.5, rel=0.03), f"fans=: got {ratio}"
+    ratio = float(grouped.std() / plain.std())
+    assert ratio == pytest.approx(((288 + 576) / (288 + 144)) ** 0.5, rel=0.03), (
+        f"layout=: got {ratio}")
