@@ -17,7 +17,10 @@ Glorot & Bengio (2010): Var[W] = 2 gain^2 / (fan_in + fan_out).
   JAX's own, re-exported (:mod:`xavier_adapters.jax.namespace`).
 - :func:`init_params` Glorot-initializes a whole Flax (linen, nnx) or Equinox model layer by
   layer, with the right fans for grouped, transposed and packed weights, and reports what it did;
-  :func:`plan_params` gives each weight's layout, to draw another spec with it.
+  :func:`plan_params` gives each weight's layout, to draw another spec with it; sharded leaves
+  keep their shardings.
+- :func:`with_partitioning`: Flax's ``nnx.with_partitioning`` that passes ``out_sharding`` to the
+  initializer, so under a mesh each device builds only its shard.
 
 Example:
   >>> import jax, flax.linen as nn
@@ -62,6 +65,7 @@ from xavier_adapters.jax.namespace import (
     zeros,
 )
 from xavier_adapters.jax.params import init_params, plan_params
+from xavier_adapters.jax.partitioning import with_partitioning
 
 __all__ = [
     "Initializer",
@@ -90,6 +94,7 @@ __all__ = [
     "uniform",
     "variance_scaling",
     "weight_dtype",
+    "with_partitioning",
     "xavier_normal",
     "xavier_uniform",
     "zeros",

@@ -18,6 +18,7 @@ import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.jax.initializers import draw
 from xavier_adapters.jax.layers import Plan, Rules, equinox_rules, linen_rules, nnx_rules
+from xavier_adapters.jax.sharding import leaf_sharding, zeros
 from xavier_core.errors import bad_argument
 
 if TYPE_CHECKING:
@@ -133,11 +134,12 @@ def _init_one(param: TreeParam, key: jax.Array, spec: xc.VarianceScaling
     if plan is None:
         why = f"{param.layer} is not in the layer table" if param.layer else "no known layer"
         return None, record("unhandled", reason=why)
+    placed = leaf_sharding(param.value)  # a sharded leaf stays sharded, each shard on its device
     if plan.layout is None:
-        return jnp.zeros(shape, param.value.dtype), record("zeroed", note=plan.note)
+        return zeros(shape, param.value.dtype, placed), record("zeroed", note=plan.note)
     resolved = spec.resolve(shape, plan.layout)
     param_key = jax.random.fold_in(key, zlib.crc32(param.name.encode()))
-    value = draw(resolved.distribution, param_key, shape, param.value.dtype)
+    value = draw(resolved.distribution, param_key, shape, param.value.dtype, placed)
     return value, record("drawn", resolved.fans, resolved.distribution, note=plan.note)
 
 

@@ -61,3 +61,27 @@ def split_sharding(out_sharding: Any) -> tuple[Any, Any]:
             jax.sharding.NamedSharding(mesh, P(*entries)))
         parts.append(named if any(e is not None for e in entries) else None)
     return parts[0], parts[1]
+
+
+def leaf_sharding(leaf: Any) -> Any:
+    """The ``out_sharding`` that puts a new value where ``leaf`` (an array or a
+    ``jax.ShapeDtypeStruct``) is: its ``NamedSharding``, or just the spec when its mesh is
+    abstract (``nnx.eval_shape``; the mesh of ``jax.set_mesh`` then places it); None for an
+    unsharded leaf (a single device, or no sharding), which keeps JAX's default placement."""
+    sharding = getattr(leaf, "sharding", None)
+    if not isinstance(sharding, jax.sharding.NamedSharding):
+        return None
+    if isinstance(sharding.mesh, jax.sharding.AbstractMesh):
+        return None if jax.sharding.get_abstract_mesh().empty else sharding.spec
+    return sharding
+
+
+def zeros(shape: tuple[int, ...], dtype: Any, out_sharding: Any = None) -> jax.Array:
+    """``jnp.zeros`` placed by ``out_sharding`` (as :func:`leaf_sharding` gives it), each
+    device writing only its shard: a ``Sharding`` goes to ``device=`` (Auto axes too), a bare
+    spec to ``out_sharding=`` (Explicit axes of the mesh of ``jax.set_mesh``)."""
+    import jax.numpy as jnp
+
+    if isinstance(out_sharding, P):
+        return jnp.zeros(shape, dtype, out_sharding=out_sharding)
+    return jnp.zeros(shape, dtype, device=out_sharding)
