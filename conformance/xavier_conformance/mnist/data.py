@@ -25,6 +25,7 @@ import gzip
 import hashlib
 import math
 import os
+import stat
 import struct
 import zlib
 from collections.abc import Sequence
@@ -96,6 +97,27 @@ def cache_dir() -> Path:
     return Path(base) / "xavier-init" / "mnist"
 
 
+def uncompressed_size(file: IdxFile) -> int:
+    """The exact byte count of ``file`` once decompressed: its IDX header plus its values."""
+    return 4 + 4 * len(file.shape) + math.prod(file.shape)
+
+
+def entry_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a data file (None when it is a regular file, following
+    symlinks): missing, a directory, a FIFO or other special file, a symlink loop."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "is a dangling symlink" if path.is_symlink() else "is missing"
+    except OSError as error:  # ELOOP, EACCES, ENOTDIR, ...
+        return f"cannot be read ({error.strerror or error})"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a FIFO, socket or device)"
+    return None
+
+
 def parse_idx(data: bytes, file: IdxFile, source: str = "") -> NDArray[np.uint8]:
     """The array an uncompressed IDX file holds, after checking its header against ``file``.
 
@@ -131,12 +153,19 @@ def read_idx_gz(path: Path, file: IdxFile) -> NDArray[np.uint8]:
       XavierError: the file cannot be decompressed (truncated, not gzip), has a bad header, or
         a SHA-256 other than ``file.sha256``.
     """
+    problem = entry_problem(path)
+    if problem:  # never open a FIFO (it blocks) or a directory
+        raise XavierError(f"{path} {problem}; it should be the MNIST file {file.name}")
+    expected = uncompressed_size(file)
     try:
         with gzip.open(path, "rb") as stream:
-            data = stream.read()
+            data = stream.read(expected + 1)  # bounded: a gzip bomb is not read whole
     except (OSError, EOFError, zlib.error) as error:
         raise XavierError(f"{path} cannot be decompressed ({error}); the file is truncated or "
                           "not gzip") from error
+    if len(data) > expected:
+        raise XavierError(f"{path} decompresses to more than {expected} bytes, but the MNIST "
+                          f"file {file.name} holds exactly {expected}; it is not that file")
     array = parse_idx(data, file, str(path))
     digest = hashlib.sha256(data).hexdigest()
     if digest != file.sha256:
@@ -148,16 +177,61 @@ def read_idx_gz(path: Path, file: IdxFile) -> NDArray[np.uint8]:
 def _checked_directory(directory: Path, name: str) -> Path:
     allowed = "a directory holding the four MNIST .gz files"
     if not directory.is_dir():
-        raise bad_argument(name, str(directory), allowed, "it does not exist")
-    missing = [f.name for f in FILES.values() if not (directory / f.name).is_file()]
+        problem = entry_problem(directory)
+        hint = ("it is a file, not a directory" if problem is None
+                else "it does not exist" if problem == "is missing" else f"it {problem}")
+        raise bad_argument(name, str(directory), allowed, hint)
+    problems = {f.name: entry_problem(directory / f.name) for f in FILES.values()}
+    missing = [n for n, p in problems.items() if p == "is missing"]
     if missing:
         raise bad_argument(name, str(directory), allowed, f"missing: {', '.join(missing)}")
+    bad = [f"{n} {p}" for n, p in problems.items() if p]
+    if bad:
+        raise bad_argument(name, str(directory), allowed, "; ".join(bad))
     return directory
+
+
+def _checked_mirrors(mirrors: object) -> tuple[str, ...]:
+    allowed = ("a non-empty list of base URLs, each ending with '/' "
+               "(e.g. ['https://example.org/mnist/'])")
+    if isinstance(mirrors, (str, bytes)) or not isinstance(mirrors, Sequence):
+        raise bad_argument("mirrors", mirrors, allowed,
+                           "wrap a single URL in a list" if isinstance(mirrors, str) else "")
+    if not mirrors:
+        raise bad_argument("mirrors", mirrors, allowed)
+    for mirror in mirrors:
+        if not isinstance(mirror, str) or not mirror.endswith("/"):
+            raise bad_argument("mirrors", list(mirrors), allowed,
+                               f"{mirror!r} does not end with '/' (the file name is appended "
+                               "to it)" if isinstance(mirror, str) else f"{mirror!r} is no str")
+    return tuple(mirrors)
+
+
+def _make_cache(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        base = os.environ.get("XDG_CACHE_HOME")
+        where = (f"XDG_CACHE_HOME={base!r}" if base else f"the home cache {directory.parent}")
+        raise XavierError(f"cannot create the MNIST cache {directory} ({error.strerror or error}); "
+                          f"{where} must name a writable directory (or unset it); "
+                          f"or {HOW_TO_GET}") from error
+    if not directory.is_dir():
+        raise XavierError(f"the MNIST cache {directory} is not a directory; remove it, or "
+                          f"{HOW_TO_GET}")
 
 
 def _fill_cache(directory: Path, download: bool, mirrors: Sequence[str],
                 opener: Opener) -> Path:
-    missing = [f for f in FILES.values() if not (directory / f.name).is_file()]
+    if not directory.is_dir() and download:
+        _make_cache(directory)
+    problems = {f.name: entry_problem(directory / f.name) if directory.is_dir() else "is missing"
+                for f in FILES.values()}
+    bad = [f"{directory / n} {p}" for n, p in problems.items() if p and p != "is missing"]
+    if bad:
+        raise XavierError(f"the MNIST cache holds something else under a file's name: "
+                          f"{'; '.join(bad)}; remove it and it is downloaded again")
+    missing = [f for f in FILES.values() if problems[f.name] == "is missing"]
     if missing and not download:
         raise XavierError(f"MNIST is not in the cache {directory} and download=False; "
                           f"{HOW_TO_GET}")
@@ -189,11 +263,15 @@ def find_mnist(
       XavierError: a named directory does not exist or lacks a file, or the cache lacks a file
         that could not be downloaded; the message says what to do.
     """
+    checked_mirrors = _checked_mirrors(mirrors)
     if data_dir is not None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise TypeError(f"data_dir must be a path (str or os.PathLike) or None, "
+                            f"got data_dir={data_dir!r}")
         return _checked_directory(Path(data_dir), "data_dir")
     if os.environ.get(ENV_VAR):
         return _checked_directory(Path(os.environ[ENV_VAR]), ENV_VAR)
-    return _fill_cache(cache_dir(), download, mirrors, opener)
+    return _fill_cache(cache_dir(), download, checked_mirrors, opener)
 
 
 def load_mnist(

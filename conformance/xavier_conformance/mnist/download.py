@@ -7,8 +7,8 @@ and Windows). A failed, truncated or corrupt download leaves nothing behind.
 
 from __future__ import annotations
 
+import http.client
 import os
-import shutil
 import tempfile
 import urllib.request
 import zlib
@@ -25,6 +25,11 @@ Verify = Callable[[Path], object]
 """Raises when the file at the path is not a good copy."""
 
 TIMEOUT_SECONDS = 60.0
+MAX_DOWNLOAD_BYTES = 64 * 2**20
+"""No MNIST .gz is near this (the largest is 9.9 MB); a response beyond it is refused."""
+DOWNLOAD_ERRORS = (OSError, EOFError, zlib.error, http.client.HTTPException, XavierError)
+"""What a failed mirror raises; http.client.IncompleteRead (a chunked response cut short) is an
+HTTPException, not an OSError."""
 
 
 def open_url(url: str) -> AbstractContextManager[BinaryIO]:
@@ -36,19 +41,29 @@ def download_verified(url: str, target: Path, verify: Verify, opener: Opener = o
     """Fetch ``url`` into ``target``, renaming it into place only after ``verify`` passes.
 
     Raises:
-      OSError, EOFError, zlib.error, XavierError: the download or the check failed; no file is
-        left behind, neither ``target`` nor the temporary copy.
+      OSError, EOFError, zlib.error, HTTPException, XavierError: the download or the check
+        failed; no file is left behind, neither ``target`` nor the temporary copy.
     """
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
                                              suffix=".part")
     try:
         with os.fdopen(descriptor, "wb") as out, opener(url) as response:
-            shutil.copyfileobj(response, out)
+            _copy_bounded(response, out, url)
         verify(Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _copy_bounded(response: BinaryIO, out: BinaryIO, url: str) -> None:
+    copied = 0
+    while chunk := response.read(2**20):
+        copied += len(chunk)
+        if copied > MAX_DOWNLOAD_BYTES:
+            raise XavierError(f"{url} sent more than {MAX_DOWNLOAD_BYTES} bytes; no MNIST file "
+                              "is that large")
+        out.write(chunk)
 
 
 def download_from_mirrors(
@@ -75,7 +90,7 @@ def download_from_mirrors(
         url = mirror + name
         try:
             download_verified(url, directory / name, verify, opener)
-        except (OSError, EOFError, zlib.error, XavierError) as error:
+        except DOWNLOAD_ERRORS as error:
             failures.append(f"  {url}: {error}")
         else:
             return directory / name
