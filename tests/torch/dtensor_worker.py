@@ -17,7 +17,21 @@ from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
+import xavier_core as xc
+
 SEED = 1234
+PORTABLE = hasattr(xc, "PortableKey")
+"""Portable mode (issue #14) is on main: each scenario runs a second time with a PortableKey."""
+BARE_SHAPE = (251, 69)
+"""Uneven over 2 (126 + 125 rows, 35 + 34 columns)."""
+
+
+def randomness(portable: bool) -> Any:
+    """What every draw takes: a PortableKey, or torch's default generator seeded alike."""
+    if portable:
+        return xc.PortableKey(SEED)  # type: ignore[attr-defined]
+    torch.manual_seed(SEED)
+    return None
 
 
 class Allocations(TorchDispatchMode):
@@ -73,7 +87,7 @@ MODELS: dict[str, Callable[[], nn.Module]] = {
 }
 
 
-def reference(name: str) -> tuple[nn.Module, Any]:
+def reference(name: str, portable: bool = False) -> tuple[nn.Module, Any]:
     """The single-process init of scenario ``name`` (meta, ``to_empty``, ``init_model``, as the
     ranks do): the model and its report."""
     from xavier_adapters import torch as xt
@@ -81,8 +95,7 @@ def reference(name: str) -> tuple[nn.Module, Any]:
     with torch.device("meta"):
         model = MODELS[name]()
     model.to_empty(device="cpu")
-    torch.manual_seed(SEED)
-    return model, xt.init_model(model, uninitialized=True)
+    return model, xt.init_model(model, uninitialized=True, generator=randomness(portable))
 
 
 def _shard(name: str, model: nn.Module, mesh: Any) -> None:
@@ -106,7 +119,7 @@ def _shard(name: str, model: nn.Module, mesh: Any) -> None:
     fully_shard(model, mesh=mesh)
 
 
-def run_model(name: str, world: int) -> dict[str, Any]:
+def run_model(name: str, world: int, portable: bool = False) -> dict[str, Any]:
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import DTensor
 
@@ -121,9 +134,9 @@ def run_model(name: str, world: int) -> dict[str, Any]:
         model = MODELS[name]()
     _shard(name, model, mesh)
     model.to_empty(device="cpu")
-    torch.manual_seed(SEED)
+    generator = randomness(portable)
     with Allocations() as log:
-        report = xt.init_model(model, uninitialized=True)
+        report = xt.init_model(model, uninitialized=True, generator=generator)
     state = model.state_dict()
     full = {k: (v.full_tensor() if isinstance(v, DTensor) else v).detach().clone()
             for k, v in state.items()}
@@ -150,7 +163,7 @@ def _indices_hold(tensor: Any, full: torch.Tensor) -> bool:
     return bool(torch.equal(torch.from_numpy(full.numpy()[where]), tensor.to_local().detach()))
 
 
-def run_bare(world: int) -> dict[str, Any]:
+def run_bare(world: int, portable: bool = False) -> dict[str, Any]:
     """Bare initializers on DTensors of a 2-D (dp, tp) mesh, three placements."""
     from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.tensor import Replicate, Shard, distribute_tensor
@@ -162,10 +175,10 @@ def run_bare(world: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     cases = {"s0s1": (Shard(0), Shard(1)), "s1r": (Shard(1), Replicate()),
              "rs0": (Replicate(), Shard(0))}
-    torch.manual_seed(SEED)
+    generator = randomness(portable)
     for key, placements in cases.items():
-        weight = distribute_tensor(torch.empty(256, 72), mesh, placements)
-        xt.xavier_normal_(weight)
+        weight = distribute_tensor(torch.empty(BARE_SHAPE), mesh, placements)
+        xt.xavier_normal_(weight, generator=generator)
         out[key] = {"full": weight.full_tensor().clone(), "local": weight.to_local().clone()}
     return out
 
@@ -178,6 +191,10 @@ def main(rank: int, world: int, port: int, out: Path) -> None:
     try:
         results: dict[str, Any] = {name: run_model(name, world) for name in MODELS}
         results["bare"] = run_bare(world)
+        if PORTABLE:
+            results.update({f"{name}@portable": run_model(name, world, portable=True)
+                            for name in MODELS})
+            results["bare@portable"] = run_bare(world, portable=True)
         torch.save(results, out / f"rank{rank}.pt")
     finally:
         dist.destroy_process_group()

@@ -150,8 +150,9 @@ def test_bare_initializer_global_fans_and_replicas(ranks, case) -> None:
     import xavier_core as xc
 
     full = ranks[0]["bare"][case]["full"]
-    assert_matches(full, xc.glorot_normal().distribution_for(xc.Fans(72, 256)),
-                   f"xavier_normal_ on a (256, 72) DTensor, {case}, world {len(ranks)}")
+    fans = xc.Fans(worker.BARE_SHAPE[1], worker.BARE_SHAPE[0])
+    assert_matches(full, xc.glorot_normal().distribution_for(fans),
+                   f"xavier_normal_ on a {worker.BARE_SHAPE} DTensor, {case}, world {len(ranks)}")
     coordinates = _mesh_coordinates(len(ranks))
     for i, j in itertools.combinations(range(len(ranks)), 2):
         a, b = ranks[i]["bare"][case]["local"], ranks[j]["bare"][case]["local"]
@@ -171,3 +172,38 @@ def test_local_indices_locate_each_shard(ranks, scenario) -> None:
         wrong = [name for name, holds in saved[scenario]["indices_hold"].items() if not holds]
         assert not wrong, (f"rank {rank}: dtensor.local_indices misplaces the shards of {wrong}, "
                            f"placements {saved[scenario]['placements']} [{scenario}]")
+
+
+needs_portable = pytest.mark.skipif(not worker.PORTABLE,
+                                    reason="portable mode (xavier_core.PortableKey) not on main")
+
+
+@needs_portable
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_portable_key_gives_the_single_process_values(ranks, scenario) -> None:
+    """Bit for bit, at every world size, for every placement (Shard, uneven shards,
+    _StridedShard over tensor parallel, Replicate)."""
+    model, report = worker.reference(scenario, portable=True)
+    expected = model.state_dict()
+    for rank, saved in enumerate(ranks):
+        full = saved[f"{scenario}@portable"]["full"]
+        for record in report.by_state("drawn"):
+            got, want = full[record.name], expected[record.name]
+            assert torch.equal(got, want), (
+                f"rank {rank} of {len(ranks)}: {record.name} differs from the single-process "
+                f"portable init at {(got != want).sum().item()} of {want.numel()} values "
+                f"[{scenario}, {saved[f'{scenario}@portable']['placements'].get(record.name)}]")
+
+
+@needs_portable
+@pytest.mark.parametrize("case", list(BARE))
+def test_portable_key_bare_initializer_on_a_2d_mesh(ranks, case) -> None:
+    from xavier_adapters import torch as xt
+
+    want = xt.xavier_normal_(torch.empty(worker.BARE_SHAPE),
+                             generator=worker.xc.PortableKey(worker.SEED))
+    for rank, saved in enumerate(ranks):
+        got = saved["bare@portable"][case]["full"]
+        assert torch.equal(got, want), (
+            f"rank {rank} of {len(ranks)}: xavier_normal_ on a {case} DTensor differs from the "
+            f"plain tensor's portable draw at {(got != want).sum().item()} values")
