@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 import xavier_core as xc
-from xavier_conformance import report, runner
+from xavier_conformance import checks, report, runner
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -71,21 +71,48 @@ def run_mnist(tier: str, backend_names: list[str], out_dir: Path) -> tuple[bool,
     return result.passed, result.to_json()
 
 
+def check_args(args: argparse.Namespace) -> list[runner.backends.Backend]:
+    """Every argument checked before anything runs; the backends to run, and their notes in
+    ``args.notes``. Raises XavierError naming the bad option."""
+    checks.check_suite_installed()
+    checks.check_seed(args.seed)
+    checks.check_writable_file(args.json, "--json")
+    if args.mnist:
+        checks.check_writable_dir(args.out_dir, "--out-dir")
+    chosen, args.notes = runner.choose_backends(_split(args.backends))
+    args.device_list = _split(args.devices) or ["cpu"]
+    frameworks = list(dict.fromkeys(b.modules[-1] for b in chosen))
+    checks.check_devices(args.device_list, frameworks)
+    return chosen
+
+
+def write_json(path: Path | None, results: dict) -> None:
+    """The results so far, written whole (checked writable up front, so this should not fail)."""
+    if path is None:
+        return
+    try:
+        path.write_text(json.dumps(results, indent=1))
+    except OSError as error:
+        print(f"xavier-conformance: error: cannot write --json {path}: {error}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        chosen, notes = runner.choose_backends(_split(args.backends))
+        chosen = check_args(args)
     except xc.XavierError as error:
         print(f"xavier-conformance: error: {error}", file=sys.stderr)
         return 2
     payloads = []
+    results: dict = {"backends": payloads, "notes": args.notes}
     for backend in chosen:
-        for device in _split(args.devices) or ["cpu"]:
+        for device in args.device_list:
             print(f"running {backend.name} on {device} ...", file=sys.stderr, flush=True)
             payloads.append(runner.run_backend(backend, device, args.seed, args.verbose,
                                                args.quick))
-    print(report.render(payloads, notes))
-    results: dict = {"backends": payloads, "notes": notes}
+            write_json(args.json, results)  # a later crash keeps what has run
+    print(report.render(payloads, args.notes))
+    write_json(args.json, results)
     mnist_passed = True
     if args.mnist:
         try:
@@ -94,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         except xc.XavierError as error:
             print(f"xavier-conformance: MNIST stage: error: {error}", file=sys.stderr)
             mnist_passed, results["mnist"] = False, {"error": str(error)}
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        write_json(args.json, results)
     statistical_failed = any(report.failed(p) for p in payloads) or not payloads
     return 1 if statistical_failed or not mnist_passed else 0
 

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 
+from xavier_conformance import checks
 from xavier_conformance.mnist.backends import ALL_BACKENDS
 from xavier_conformance.mnist.data import ENV_VAR
 from xavier_conformance.mnist.report import render, save_plot
@@ -67,6 +68,11 @@ def print_progress(result: BackendResult) -> None:
 def run_from_args(args: argparse.Namespace) -> int:
     """Run the stage as ``args`` say, print the table, write the files; 0 if it passed."""
     try:
+        for seed in args.seeds or ():
+            checks.check_seed(seed, "--seeds")
+        checks.check_writable_file(args.json_path, "--json")
+        checks.check_writable_file(args.plot, "--plot")
+        checks.check_writable_dir(args.out_dir, "--out-dir")
         result = run_stage(args.backends, args.tier, args.seeds, args.data_dir,
                            threads=args.threads, on_backend=print_progress)
     except XavierError as error:
