@@ -183,6 +183,22 @@ def run_bare(world: int, portable: bool = False) -> dict[str, Any]:
     return out
 
 
+def run_device_flow(world: int) -> str:
+    """``init_model(device=)`` on an FSDP2 model still on meta: the error it raises."""
+    from torch.distributed.device_mesh import init_device_mesh
+
+    from xavier_adapters import torch as xt
+
+    with torch.device("meta"):
+        model = uneven()
+    _shard("fsdp-uneven", model, init_device_mesh("cpu", (world,)))
+    try:
+        xt.init_model(model, device="cpu")
+    except xc.XavierError as error:
+        return str(error)
+    return ""
+
+
 def main(rank: int, world: int, port: int, out: Path) -> None:
     import torch.distributed as dist
 
@@ -191,6 +207,7 @@ def main(rank: int, world: int, port: int, out: Path) -> None:
     try:
         results: dict[str, Any] = {name: run_model(name, world) for name in MODELS}
         results["bare"] = run_bare(world)
+        results["device-flow"] = run_device_flow(world)
         if PORTABLE:
             results.update({f"{name}@portable": run_model(name, world, portable=True)
                             for name in MODELS})

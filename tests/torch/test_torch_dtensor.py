@@ -135,6 +135,14 @@ def test_world_size_1_is_the_single_process_init(ranks, references, scenario) ->
             f"{record.name} differs from the single-process init [{scenario}]"
 
 
+def test_device_flow_refuses_meta_dtensors_with_what_to_do(ranks) -> None:
+    """init_model(device=) cannot rebuild FSDP2's parameters: a clear error, nothing written."""
+    for rank, saved in enumerate(ranks):
+        message = saved["device-flow"]
+        assert "DTensor on the meta device" in message and "to_empty" in message and \
+            "uninitialized=True" in message, f"rank {rank}: got {message!r}"
+
+
 def _mesh_coordinates(world: int) -> list[tuple[int, int]]:
     rows = 2 if world >= 2 else 1
     return [divmod(rank, world // rows) for rank in range(world)]
