@@ -81,6 +81,11 @@ def uneven() -> nn.Module:
     return nn.Sequential(nn.Linear(16, 13), nn.Linear(13, 5))
 
 
+INPUTS: dict[Callable[[], nn.Module], tuple[int, ...]] = {
+    transformer_block: (2, 5, 32), cnn: (2, 3, 8, 8), mlp: (3, 48), uneven: (3, 16)}
+"""A batch shape for each model: the sharded model's forward pass is checked against the plain
+model loaded with the gathered weights (so FSDP2 and TP compute with what init_model wrote)."""
+
 MODELS: dict[str, Callable[[], nn.Module]] = {
     "fsdp-transformer": transformer_block, "fsdp-cnn": cnn, "tp-mlp": mlp,
     "fsdp-uneven": uneven, "fsdp-tp-2d": mlp,
@@ -140,7 +145,14 @@ def run_model(name: str, world: int, portable: bool = False) -> dict[str, Any]:
     state = model.state_dict()
     full = {k: (v.full_tensor() if isinstance(v, DTensor) else v).detach().clone()
             for k, v in state.items()}
+    plain = MODELS[name]()
+    plain.load_state_dict(full)
+    x = torch.randn(INPUTS[MODELS[name]], generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        sharded_out = model(x)
+        forward_gap = (sharded_out - plain(x)).abs().max().item()
     return {
+        "forward_gap": forward_gap,
         "indices_hold": {k: _indices_hold(v, full[k]) for k, v in state.items()
                          if isinstance(v, DTensor)},
         "fans": {r.name: r.fans for r in report},

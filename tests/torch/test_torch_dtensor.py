@@ -135,6 +135,16 @@ def test_world_size_1_is_the_single_process_init(ranks, references, scenario) ->
             f"{record.name} differs from the single-process init [{scenario}]"
 
 
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_sharded_model_computes_with_the_drawn_weights(ranks, scenario) -> None:
+    """The sharded model's forward pass equals the plain model's loaded with the gathered
+    weights: FSDP2 and TP compute with what init_model wrote into the shards."""
+    for rank, saved in enumerate(ranks):
+        gap = saved[scenario]["forward_gap"]
+        assert gap < 1e-5, (f"rank {rank}: the sharded forward differs by {gap:.3g}, but should "
+                            f"match the gathered model's to 1e-5 [{scenario}]")
+
+
 def test_device_flow_refuses_meta_dtensors_with_what_to_do(ranks) -> None:
     """init_model(device=) cannot rebuild FSDP2's parameters: a clear error, nothing written."""
     for rank, saved in enumerate(ranks):
