@@ -33,8 +33,12 @@ def _status(field: str) -> float:
 
 
 def _reset_peak() -> None:
-    with open("/proc/self/clear_refs", "w") as refs:
-        refs.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # resets VmHWM to the current RSS (Linux >= 4.0)
+    except OSError as error:
+        raise SystemExit(f"bench_sharded.py needs Linux's /proc/self/clear_refs to reset the RSS "
+                         f"high-water mark, got {error}") from error
 
 
 def rank_main(rank: int, world: int, port: int, width: int, layers: int) -> None:
