@@ -173,6 +173,10 @@ UNDRAWN = {
             "unhandled", "no rule for _NoRule", "if it is a weight stored (out, in, *k): "
             "layouts={'parametrizations.weight.original1': xc.TORCH}; if it is not a weight: "
             "xt.RULES.register('_NoRule', lambda m: {'original1': xc.rules.Keep('why')})")}),
+    "weight-norm-of-an-embedding-left-out": (lambda: parametrizations.weight_norm(
+        nn.Embedding(10, 4)), False, {
+        f"parametrizations.weight.original{i}": (
+            "kept", "not drawn", "weight_norm (dim 0): left as is") for i in (0, 1)}),
     "weight-norm-of-a-norm-layer": (_normalized_layer_norm, False, {
         f"parametrizations.weight.original{i}": (
             "kept", "normalization layer", "weight_norm (dim 0): left as is") for i in (0, 1)}),

@@ -125,3 +125,13 @@ def test_each_drop_in_passes_generator_fans_and_layout_on(name: str) -> None:
     ratio = float(grouped.std() / plain.std())
     assert ratio == pytest.approx(((288 + 576) / (288 + 144)) ** 0.5, rel=0.03), (
         f"layout=: got {ratio}")
+
+
+def test_norm_rule_defaults_to_scale_one_and_shift_zero() -> None:
+    plans = layers.norm_rule()(nn.LayerNorm(4))
+    assert (plans["weight"].value, plans["bias"].value) == (1.0, 0.0)
+
+
+def test_a_module_no_rule_names_has_no_plan() -> None:
+    assert xt.plan_parameters(nn.ReLU()) == {}
+    assert xt.plan_parameters(nn.Sequential(nn.Linear(2, 2))) == {}, "children are not planned"
