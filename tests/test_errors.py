@@ -135,7 +135,9 @@ BAD_INPUTS: list[tuple[str, Callable[[], object], str]] = [
      "dtype must be a floating dtype (float16, bfloat16, float32, float64), got dtype='bool'"),
     ('dtype-complex', lambda: xc.sampling_dtype('complex64'),
      'dtype must be a floating dtype (float16, bfloat16, float32, float64), got '
-     "dtype='complex64'; complex weights are not supported"),
+     "dtype='complex64'; complex weights are drawn per part: xavier_core.complex_law gives "
+     "their law and part_dtype the dtype of each part (the torch, JAX and numpy adapters draw "
+     "them; Keras' random ops have no complex dtypes)"),
     ('numpy-adapter-int-dtype', lambda: xnp.glorot_uniform((3, 4), dtype='int64'),
      "dtype must be a floating dtype (float16, bfloat16, float32, float64), got dtype='int64'"),
     ('numpy-dtype-int', lambda: xnp.numpy_dtype('int8'),

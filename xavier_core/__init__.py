@@ -7,6 +7,13 @@ able to state its bound, moments and CDF. The adapters turn it into native initi
 """
 
 from xavier_core import rules
+from xavier_core.complex_laws import (
+    COMPLEX_DTYPES,
+    ComplexLaw,
+    complex_law,
+    is_complex,
+    part_dtype,
+)
 from xavier_core.distributions import (
     DISTRIBUTIONS,
     TRUNCATED_STD_FACTOR,
@@ -55,6 +62,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CHANNELS_LAST",
+    "COMPLEX_DTYPES",
     "DEPTHWISE_CHANNELS_LAST",
     "DISTRIBUTIONS",
     "FLOAT_DTYPES",
@@ -67,6 +75,7 @@ __all__ = [
     "TORCH_TRANSPOSED",
     "TRUNCATED_STD_FACTOR",
     "TRUNCATION_CUT",
+    "ComplexLaw",
     "Distribution",
     "DistributionName",
     "Fans",
@@ -86,6 +95,7 @@ __all__ = [
     "XavierError",
     "calculate_gain",
     "check_gain",
+    "complex_law",
     "compute_fans",
     "dtype_name",
     "einsum_layout",
@@ -95,9 +105,11 @@ __all__ = [
     "glorot_truncated_normal",
     "glorot_uniform",
     "he",
+    "is_complex",
     "kaiming",
     "keras_small_rank_fans",
     "lecun",
+    "part_dtype",
     "render_table",
     "rules",
     "sampling_dtype",

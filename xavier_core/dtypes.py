@@ -2,7 +2,8 @@
 
 float16 and bfloat16 are sampled in float32 and cast once (sampling bfloat16 directly, as
 ``jax.nn.initializers`` does, leaves only 128 distinct values in a Glorot range); float32 is
-sampled in float32 and float64 in float64. Integer, bool and complex weights are refused.
+sampled in float32 and float64 in float64. Integer and bool weights are refused; complex
+weights are sampled per part (:mod:`xavier_core.complex_laws`), not here.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def sampling_dtype(dtype: object) -> str:
     """
     name = dtype_name(dtype)
     if name not in FLOAT_DTYPES:
-        hint = "complex weights are not supported" if name.startswith("complex") else ""
+        hint = ("complex weights are drawn per part: xavier_core.complex_law gives their law "
+                "and part_dtype the dtype of each part (the torch, JAX and numpy adapters draw "
+                "them; Keras' random ops have no complex dtypes)"
+                if name.startswith("complex") else "")
         raise bad_argument("dtype", name, f"a floating dtype ({', '.join(FLOAT_DTYPES)})", hint)
     return "float64" if name == "float64" else "float32"

@@ -24,6 +24,8 @@ import xavier_core as xc
 def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
     """``dtype`` as a numpy dtype; ``"bfloat16"`` comes from ``ml_dtypes``."""
     name = xc.dtype_name(dtype)
+    if xc.is_complex(name):
+        return np.dtype(name)
     xc.sampling_dtype(name)  # refuses non-float dtypes with the standard message
     if name == "bfloat16":
         from xavier_adapters._require import require
@@ -41,10 +43,17 @@ def sample(
 ) -> NDArray:
     """Draw an array of ``shape`` from a resolved ``distribution``.
 
-    Sampled in ``xc.sampling_dtype(dtype)`` and cast once to ``dtype``.
+    Sampled in ``xc.sampling_dtype(dtype)`` and cast once to ``dtype``. A complex64/complex128
+    ``dtype`` takes ``xc.complex_law(distribution)``: the real parts, then the imaginary parts,
+    each from the same family at half the variance, so E|w|^2 is the target.
     """
     generator = np.random.default_rng(rng)
     target = numpy_dtype(dtype)
+    if xc.is_complex(target.name):
+        part = xc.complex_law(distribution).part
+        real = sample(part, shape, rng=generator, dtype=xc.part_dtype(target.name))
+        imag = sample(part, shape, rng=generator, dtype=xc.part_dtype(target.name))
+        return (real + 1j * imag).astype(target, copy=False)
     work = np.dtype(xc.sampling_dtype(target.name))
     if isinstance(distribution, xc.Uniform):
         values = generator.random(shape, dtype=work)

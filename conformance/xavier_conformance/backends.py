@@ -22,6 +22,11 @@ Sampler = Callable[[xc.VarianceScaling, tuple[int, ...], xc.Layout, str, int, st
 """sample(spec, shape, layout, dtype, seed, device) -> the drawn weight as a numpy array."""
 
 
+REAL_DTYPES = ("float32", "float64", "float16", "bfloat16")
+"""Every backend's dtypes; numpy, torch and JAX add complex64 and complex128 (Keras' random
+ops have no complex dtypes: a complex weight there is refused with a clear error)."""
+
+
 @dataclass(frozen=True)
 class Backend:
     """One backend: the modules it needs, the pip extra that installs them, its environment."""
@@ -31,7 +36,7 @@ class Backend:
     extra: str
     layout: xc.Layout
     env: Mapping[str, str] = field(default_factory=dict)
-    dtypes: tuple[str, ...] = ("float32", "float64", "float16", "bfloat16")
+    dtypes: tuple[str, ...] = REAL_DTYPES
 
     @property
     def install_hint(self) -> str:
@@ -45,9 +50,11 @@ class Backend:
 BACKENDS: dict[str, Backend] = {
     b.name: b
     for b in (
-        Backend("numpy", ("numpy",), "conformance", xc.CHANNELS_LAST),
-        Backend("torch", ("torch",), "torch", xc.TORCH),
-        Backend("jax", ("jax",), "jax", xc.CHANNELS_LAST, {"JAX_ENABLE_X64": "1"}),
+        Backend("numpy", ("numpy",), "conformance", xc.CHANNELS_LAST,
+                dtypes=(*REAL_DTYPES, *xc.COMPLEX_DTYPES)),
+        Backend("torch", ("torch",), "torch", xc.TORCH, dtypes=(*REAL_DTYPES, *xc.COMPLEX_DTYPES)),
+        Backend("jax", ("jax",), "jax", xc.CHANNELS_LAST, {"JAX_ENABLE_X64": "1"},
+                dtypes=(*REAL_DTYPES, *xc.COMPLEX_DTYPES)),
         Backend("keras-tensorflow", ("keras", "tensorflow"), "tensorflow", xc.CHANNELS_LAST,
                 {"KERAS_BACKEND": "tensorflow"}),
         Backend("keras-jax", ("keras", "jax"), "keras,jax", xc.CHANNELS_LAST,
@@ -67,8 +74,9 @@ def get_backend(name: str) -> Backend:
 
 def to_numpy(array: object, dtype: str) -> np.ndarray:
     """A framework array as numpy in ``dtype``; low precision goes through float32, exactly."""
-    if hasattr(array, "detach"):  # torch: bfloat16 has no numpy view
-        array = array.detach().cpu().float().numpy()
+    if hasattr(array, "detach"):  # torch: bfloat16 has no numpy view; complex stays complex
+        array = array.detach().cpu()
+        array = (array if array.is_complex() else array.float()).numpy()
     elif not isinstance(array, np.ndarray) and hasattr(array, "numpy"):
         array = array.numpy()
     values = np.asarray(array)

@@ -54,12 +54,14 @@ def _cell(checks: list[dict]) -> str:
 
 def summary_table(payloads: list[dict]) -> str:
     """Backend by check: passed/total and the smallest p-value; then the other tests."""
-    header = ("backend", "device", *CHECKS, "other tests", "seconds", "versions")
+    header = ("backend", "device", *CHECKS, "complex", "other tests", "seconds", "versions")
     rows = []
     for payload in payloads:
-        by_name = defaultdict(list)
+        by_name, complex_checks = defaultdict(list), []
         for check in payload["checks"]:
-            if not check["case"].startswith(("mutant-", "calibration-")):
+            if check["case"].startswith("complex"):  # parts, E|w|^2, correlation: one column
+                complex_checks.append(check)
+            elif not check["case"].startswith(("mutant-", "calibration-")):
                 by_name[check["name"]].append(check)
         statistical = {t["test"] for t in payload["tests"] if "test_statistics" in t["test"]}
         others = [t for t in payload["tests"] if t["test"] not in statistical]
@@ -67,7 +69,7 @@ def summary_table(payloads: list[dict]) -> str:
         versions = ", ".join(f"{k} {v}" for k, v in payload["versions"].items()
                              if k not in ("python", "xavier-init", "scipy"))
         rows.append((payload["backend"], payload["device"],
-                     *(_cell(by_name[name]) for name in CHECKS),
+                     *(_cell(by_name[name]) for name in CHECKS), _cell(complex_checks),
                      f"{other_ok}/{len(others)}", f"{payload.get('seconds', 0):.1f}", versions))
     return xc.render_table(header, rows)
 
@@ -84,7 +86,9 @@ def render(payloads: list[dict], notes: list[str]) -> str:
     lines += [f"note: {note}" for note in notes]
     lines.append("checks: bounds (|w| <= bound in the weight's dtype), reach (extremes reached), "
                  "mean and variance (z = 4.89, exact 4th moment), ks (exact CDF rounded to the "
-                 "dtype); each with false-alarm rate 1e-6 and fixed seeds.")
+                 "dtype); complex (complex64/128 weights: those checks on the real and "
+                 "imaginary parts, E|w|^2 and the parts' correlation); each with false-alarm "
+                 "rate 1e-6 and fixed seeds.")
     verdict = "FAIL" if any(failed(p) for p in payloads) else "PASS"
     lines.append(f"overall: {verdict}")
     return "\n".join(lines)

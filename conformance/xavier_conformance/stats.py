@@ -163,6 +163,53 @@ def check_sample(sample: NDArray, distribution: xc.Distribution) -> list[CheckRe
     return [check(sample, distribution) for check in checks]
 
 
+COMPLEX_CHECKS = ("abs2", "correlation")
+"""The checks of a complex sample besides those of its parts (named ``real.bounds``, ...)."""
+
+
+def check_abs2(sample: NDArray, law: xc.ComplexLaw) -> CheckResult:
+    """mean(|w|^2) against E|w|^2 (the target variance), within z exact standard errors
+    sqrt((E|w|^4 - E|w|^2^2) / n)."""
+    values = np.asarray(sample).astype(np.complex128).ravel()
+    target = law.variance
+    error = math.sqrt((law.fourth_moment - target**2) / values.size)
+    second = float(np.mean(values.real**2 + values.imag**2))
+    p_value = _two_sided_p((second - target) / error) if error else float(second == target)
+    return CheckResult("abs2", second, target, Z_CRITICAL * error, p_value,
+                       abs(second - target) <= Z_CRITICAL * error)
+
+
+def check_correlation(sample: NDArray, law: xc.ComplexLaw) -> CheckResult:
+    """mean(re * im) against 0 (independent parts), within z * Var[x] / sqrt(n)."""
+    values = np.asarray(sample).astype(np.complex128).ravel()
+    error = law.part.variance / math.sqrt(values.size)
+    mean = float(np.mean(values.real * values.imag))
+    p_value = _two_sided_p(mean / error) if error else float(mean == 0)
+    return CheckResult("correlation", mean, 0.0, Z_CRITICAL * error, p_value,
+                       abs(mean) <= Z_CRITICAL * error)
+
+
+def check_complex_sample(sample: NDArray, distribution: xc.Distribution) -> list[CheckResult]:
+    """A complex sample against ``xc.complex_law(distribution)``: the real parts and the
+    imaginary parts each by :func:`check_sample` against the part law (``real.ks``, ...), then
+    E|w|^2 (``abs2``) and the parts' correlation.
+
+    Example:
+      >>> rng = np.random.default_rng(0)
+      >>> w = (rng.normal(size=20000) + 1j * rng.normal(size=20000)) / np.sqrt(2)
+      >>> all(r.passed for r in check_complex_sample(w, xc.Normal(std=1.0)))
+      True
+    """
+    law = xc.complex_law(distribution)
+    values = np.asarray(sample)
+    part_dtype = xc.part_dtype(values.dtype.name)
+    results = []
+    for part_name, part in (("real", values.real), ("imag", values.imag)):
+        results += [dataclasses.replace(r, name=f"{part_name}.{r.name}")
+                    for r in check_sample(part.astype(part_dtype, copy=False), law.part)]
+    return [*results, check_abs2(values, law), check_correlation(values, law)]
+
+
 def detectable_scale_error(distribution: xc.Distribution, n: int) -> float:
     """The smallest relative error in a law's scale (its std, and its bound with it) that the
     checks catch on n values, either way: the larger of the too-wide and too-narrow figures.

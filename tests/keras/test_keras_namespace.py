@@ -171,3 +171,8 @@ def test_rank_one_with_explicit_axes_uses_them() -> None:
     values = numpy_of(xk.HeUniform(seed=0, in_axis=(), out_axis=0)((512,)))
     assert np.abs(values).max() <= math.sqrt(6.0)  # fan_in 1
     assert np.abs(values).max() > math.sqrt(6 / 512)
+
+
+def test_complex_is_a_clear_error_on_keras() -> None:
+    with pytest.raises(xc.XavierError, match="Keras' random ops have no complex dtypes"):
+        xk.HeNormal(seed=0)((4, 4), dtype="complex64")

@@ -94,12 +94,18 @@ def fill_(
     """Fill ``tensor`` in place with a draw from a resolved ``distribution``; return it.
 
     float32 and float64 tensors are drawn into directly; float16 and bfloat16 ones into a float32
-    buffer of the same shape and device, then cast with one ``copy_``. Meta tensors and tensors
-    with no elements are returned untouched.
+    buffer of the same shape and device, then cast with one ``copy_``. complex64 and complex128
+    ones get ``xavier_core.complex_law(distribution)``: both parts drawn in place, through
+    ``torch.view_as_real``, from the same family at half the variance, so E|w|^2 is the
+    target (``uniform_`` on a complex tensor gives twice it). Meta tensors and tensors with no
+    elements are returned untouched.
 
     Raises:
-      XavierError: ``tensor`` is not float16, bfloat16, float32 or float64.
+      XavierError: ``tensor`` is not float16, bfloat16, float32, float64, complex64 or complex128
+        (a complex DTensor is refused).
     """
+    if tensor.is_complex() and not dtensor.is_dtensor(tensor):
+        return _fill_complex_(tensor, distribution, generator)
     work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
     if tensor.is_meta or tensor.numel() == 0:
         return tensor
@@ -113,6 +119,17 @@ def fill_(
             return _draw_(tensor, distribution, generator)
         buffer = torch.empty_like(tensor, dtype=work_dtype)
         return tensor.copy_(_draw_(buffer, distribution, generator))
+
+
+def _fill_complex_(tensor: torch.Tensor, distribution: xc.Distribution,
+                   generator: torch.Generator | None) -> torch.Tensor:
+    """Both parts of a complex ``tensor`` from the part law of ``distribution``, in place."""
+    if tensor.is_meta or tensor.numel() == 0:
+        return tensor
+    part = xc.complex_law(distribution).part
+    with torch.no_grad():
+        _draw_(torch.view_as_real(tensor), part, generator)
+    return tensor
 
 
 def variance_scaling_(
@@ -220,12 +237,14 @@ def xavier_trunc_normal_(
 
 
 def torch_dtype(dtype: object) -> torch.dtype:
-    """``dtype`` (a name, or a torch or numpy dtype) as a floating ``torch.dtype``.
+    """``dtype`` (a name, or a torch or numpy dtype) as a floating or complex ``torch.dtype``.
 
     Raises:
-      XavierError: not float16, bfloat16, float32 or float64.
+      XavierError: not float16, bfloat16, float32, float64, complex64 or complex128.
     """
     name = xc.dtype_name(dtype)
+    if xc.is_complex(name):
+        return getattr(torch, name)
     xc.sampling_dtype(name)  # refuses non-float dtypes with the standard message
     return getattr(torch, name)
 
