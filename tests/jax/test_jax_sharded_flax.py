@@ -86,6 +86,16 @@ def test_logical_axis_rules_are_resolved_like_flax() -> None:
     assert largest_shard(made) == made.size // 4
 
 
+def test_an_initializer_without_out_sharding_is_wrapped_as_flax_wraps_it() -> None:
+    def custom(key: jax.Array, shape: tuple[int, ...], dtype: object = jnp.float32) -> jax.Array:
+        return jax.random.normal(key, shape, dtype) * 0.01
+
+    with jax.set_mesh(explicit_mesh()):
+        layer = nnx.Linear(*SHAPE, kernel_init=with_partitioning(custom, (None, "model")),
+                           rngs=nnx.Rngs(0))
+    assert layer.kernel.get_value().sharding.spec == P(None, "model")
+
+
 def _nnx_mlp(sharded: bool = True) -> nnx.Module:
     def part(init: Callable[..., jax.Array], spec: tuple[str | None, ...]) -> Callable[..., Any]:
         return with_partitioning(init, spec) if sharded else init

@@ -11,6 +11,7 @@ threefry (the default) makes the values those of the unsharded call.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -38,13 +39,21 @@ def target_sharding(sharding: Any, mesh: Any = None, sharding_rules: Any = None)
     return None if jax.sharding.get_abstract_mesh().empty else spec
 
 
+def _takes_out_sharding(initializer: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(initializer).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "out_sharding" or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 def with_partitioning(initializer: Callable[..., jax.Array], sharding: Any,
                       mesh: Any = None, **metadata: Any) -> Callable[..., Any]:
     """``flax.nnx.with_partitioning`` whose initializer gets the ``out_sharding``.
 
     Args:
       initializer: an initializer taking ``out_sharding=`` (every ``xavier_adapters.jax`` one,
-        and JAX's ``jax.random`` samplers through them).
+        ``jax.nn.initializers``' and Flax's); one that does not is wrapped as Flax wraps it.
       sharding: the variable's sharding, as for Flax: a tuple of mesh or logical axis names, a
         ``PartitionSpec`` or a ``NamedSharding``.
       mesh: the mesh, if not the one of ``jax.set_mesh``.
@@ -66,6 +75,9 @@ def with_partitioning(initializer: Callable[..., jax.Array], sharding: Any,
       P(None, 'model')
     """
     from flax import nnx
+
+    if not _takes_out_sharding(initializer):  # a custom initializer: Flax's behaviour
+        return nnx.with_partitioning(initializer, sharding, mesh, **metadata)
 
     def sharded(key: jax.Array, shape: Any, dtype: Any = None) -> jax.Array:
         out = target_sharding(sharding, mesh, metadata.get("sharding_rules"))
