@@ -144,3 +144,20 @@ def test_init_params_keeps_linen_leaf_shardings_on_an_auto_mesh() -> None:
     for name in ("kernel", "bias"):
         assert new["params"][name].sharding == placed["params"][name].sharding, name
         assert np.array_equal(np.asarray(new["params"][name]), np.asarray(plain["params"][name]))
+
+
+def test_init_params_keeps_equinox_leaf_shardings() -> None:
+    import equinox as eqx
+
+    mesh = jax.make_mesh((2, 4), ("data", "model"), axis_types=(AxisType.Auto,) * 2)
+    layer = eqx.nn.Linear(64, 256, key=jax.random.key(0))  # weight (out, in), bias (out,)
+    placed = eqx.tree_at(lambda m: (m.weight, m.bias), layer, (
+        jax.device_put(layer.weight, NamedSharding(mesh, P("model", None))),
+        jax.device_put(layer.bias, NamedSharding(mesh, P("model")))))
+    new, _ = xj.init_params(placed, jax.random.key(1))
+    plain, _ = xj.init_params(layer, jax.random.key(1))
+    for name in ("weight", "bias"):
+        got, want = getattr(new, name), getattr(plain, name)
+        assert got.sharding.is_equivalent_to(getattr(placed, name).sharding, got.ndim), (
+            f"{name}: got {got.sharding}, but should be {getattr(placed, name).sharding}")
+        assert np.array_equal(np.asarray(got), np.asarray(want)), name
