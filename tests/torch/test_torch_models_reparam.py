@@ -270,3 +270,13 @@ def test_parametrization_style_rows_say_what_the_layer_computes_with(style: str)
     assert {name: rows[name] for name in expected} == expected, f"got {rows}"
     for name, tensor in layer.state_dict().items():
         assert torch.equal(tensor, twin.state_dict()[name]), f"{name}: not from the generator"
+
+
+def test_hook_style_weight_norm_weight_is_up_to_date_before_any_forward() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # the hook functions are deprecated
+        layer = torch.nn.utils.weight_norm(nn.Linear(16, 8))
+    xt.init_model(layer, generator=torch.Generator().manual_seed(2))
+    g, v = layer.weight_g.detach(), layer.weight_v.detach()
+    assert isinstance(layer.weight, torch.Tensor), f"got weight {layer.weight!r}"
+    torch.testing.assert_close(layer.weight.detach(), g * v / v.norm(dim=1, keepdim=True))
