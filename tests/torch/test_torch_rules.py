@@ -135,3 +135,12 @@ def test_norm_rule_defaults_to_scale_one_and_shift_zero() -> None:
 def test_a_module_no_rule_names_has_no_plan() -> None:
     assert xt.plan_parameters(nn.ReLU()) == {}
     assert xt.plan_parameters(nn.Sequential(nn.Linear(2, 2))) == {}, "children are not planned"
+
+
+@pytest.mark.parametrize(("padding_idx", "note"), [(None, ""), (0, "padding row 0 zeroed")],
+                         ids=["no-padding", "padding-0"])
+def test_embedding_rule_reads_num_by_dim_and_names_the_padding_row(
+        padding_idx: int | None, note: str) -> None:
+    plans = layers.embedding_rule(nn.Embedding(10, 4, padding_idx=padding_idx))
+    expected = {"weight": xt.EmbeddingWeight(xc.CHANNELS_LAST, note, 2, padding_idx)}
+    assert plans == expected, f"got {plans}, but should be {expected}"
