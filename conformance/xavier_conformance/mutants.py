@@ -2,8 +2,9 @@
 
 Each mutant is a plausible bug, seen in the wild or one typo away, drawn with the numpy
 reference sampler and judged against the CORRECT spec for its case. A suite that lets one pass
-has no teeth for that bug. Each names the checks that catch it (``caught_by``, all others pass),
-and every check is the only catcher of some mutant, except the mean (:data:`NO_SOLE_CATCH`).
+has no teeth for that bug (complex ones are judged by ``stats.check_complex_sample``). Each
+names the checks that catch it (``caught_by``, all others pass), and every check is the only
+catcher of some mutant, except the mean (:data:`NO_SOLE_CATCH`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,40 @@ def _last_column_scaled(distribution: xc.Distribution, shape: tuple[int, ...],
     return draw
 
 
+COMPLEX_PARTS_WRONG = ("real.bounds", "real.variance", "real.ks", "imag.bounds", "imag.variance",
+                       "imag.ks", "abs2")
+"""What a complex law with both parts too wide fails: each part's bounds, variance and KS, and
+E|w|^2 (the checks of :func:`stats.check_complex_sample`)."""
+
+
+def _complex_parts(part: xc.Distribution, shape: tuple[int, ...], same: bool = False) -> Draw:
+    """complex64 from parts drawn from ``part`` (the same values in both when ``same``)."""
+    def draw(rng: np.random.Generator) -> np.ndarray:
+        real = xnp.sample(part, shape, rng=rng)
+        imag = real if same else xnp.sample(part, shape, rng=rng)
+        return (real + 1j * imag).astype(np.complex64)
+
+    return draw
+
+
+JAX_COMPLEX_TRUNCATION = 0.95311164380491208
+"""The constant JAX divides its complex truncated normal by (the std of a complex normal with
+unit variance and modulus cut at 2 would need another; E|w|^2 comes out 1.9 % high)."""
+
+
+def _jax_complex_truncated(std: float, shape: tuple[int, ...]) -> Draw:
+    """JAX's complex truncated normal: modulus of a unit complex normal cut at 2 by inverse CDF,
+    a uniform phase, times std / 0.9531..."""
+    def draw(rng: np.random.Generator) -> np.ndarray:
+        t = -np.expm1(-4.0) * rng.random(shape)
+        modulus = np.sqrt(-np.log1p(-t))
+        phase = 2.0 * np.pi * rng.random(shape)
+        values = modulus * np.exp(1j * phase) * (std / JAX_COMPLEX_TRUNCATION)
+        return values.astype(np.complex64)
+
+    return draw
+
+
 def build_mutants() -> list[Mutant]:
     """The catalogue: every entry fails exactly its ``caught_by`` checks of
     :func:`stats.check_sample` (the numpy draws are seeded by the test)."""
@@ -153,4 +188,15 @@ def build_mutants() -> list[Mutant]:
                DENSE, cl, _drawing(xc.TruncatedNormal(s), DENSE), ("ks",)),
         Mutant("gain-ignored", "tanh gain 5/3 dropped", xc.glorot_uniform(5.0 / 3), DENSE, cl,
                _drawing(xc.Uniform(a), DENSE), ("reach", "variance", "ks")),
+        Mutant("complex-real-law-in-both-parts", "each part of a complex weight drawn from the "
+               "real law (torch's uniform_ on complex: E|w|^2 twice the target)", uniform, DENSE,
+               cl, _complex_parts(xc.Uniform(a), DENSE), COMPLEX_PARTS_WRONG,
+               may_also_fail=("real.mean", "imag.mean")),
+        Mutant("complex-jax-truncation-constant", "JAX's complex truncated normal: modulus cut, "
+               "divided by 0.9531 (E|w|^2 1.9 % high)", truncated, WIDE, cl,
+               _jax_complex_truncated(truncated.resolve(WIDE).std, WIDE),
+               COMPLEX_PARTS_WRONG),
+        Mutant("complex-parts-correlated", "the same values in the real and imaginary parts",
+               normal, DENSE, cl, _complex_parts(xc.Normal(s / 2**0.5), DENSE, same=True),
+               ("correlation",)),
     ]

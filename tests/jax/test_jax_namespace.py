@@ -104,7 +104,7 @@ JAX_TEST_SHAPES = [(2, 2), (2, 3), (3, 2), (2, 3, 4), (4, 3, 2), (2, 3, 4, 5)]
 
 
 SHAPE_DTYPE_CASES = [(shape, "float32") for shape in JAX_TEST_SHAPES] + [
-    ((2, 3), "bfloat16"), ((4, 3, 2), "float16")]
+    ((2, 3), "bfloat16"), ((4, 3, 2), "float16"), ((3, 2), "complex64")]
 
 
 @pytest.mark.parametrize(("shape", "dtype"), SHAPE_DTYPE_CASES,
