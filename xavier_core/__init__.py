@@ -6,7 +6,7 @@ variance-scaling family (:class:`VarianceScaling`) and the exact distributions i
 able to state its bound, moments and CDF. The adapters turn it into native initializers.
 """
 
-from xavier_core import rules
+from xavier_core import portable, rules
 from xavier_core.complex_laws import (
     COMPLEX_DTYPES,
     ComplexLaw,
@@ -41,6 +41,7 @@ from xavier_core.fans import (
     keras_small_rank_fans,
 )
 from xavier_core.gain import NONLINEARITIES, calculate_gain, check_gain
+from xavier_core.portable import PortableKey
 from xavier_core.record import STATES, InitRecord, InitReport, State, UnhandledWarning, render_table
 from xavier_core.rules import GlobTable, RuleRegistry
 from xavier_core.spec import (
@@ -85,6 +86,7 @@ __all__ = [
     "Layout",
     "Mode",
     "Normal",
+    "PortableKey",
     "ResolvedInit",
     "RuleRegistry",
     "State",
@@ -110,6 +112,7 @@ __all__ = [
     "keras_small_rank_fans",
     "lecun",
     "part_dtype",
+    "portable",
     "render_table",
     "rules",
     "sampling_dtype",
