@@ -273,7 +273,7 @@ def canonical_axes(layout: Layout, rank: int) -> tuple[int, ...]:
       >>> canonical_axes(TORCH, 4)          # (out, in, kh, kw) -> (kh, kw, in, out)
       (2, 3, 1, 0)
     """
-    if rank < 2 and layout.in_axis == -2 and layout.out_axis == -1:
+    if rank < 2:  # a vector or a scalar: one order only
         return tuple(range(rank))
     ins = normalize_axes(layout.in_axis, rank, "in_axis")
     outs = normalize_axes(layout.out_axis, rank, "out_axis")

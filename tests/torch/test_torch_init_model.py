@@ -321,7 +321,9 @@ def test_layouts_win_over_the_rules_and_reach_raw_parameters() -> None:
         ({"layouts": {"0.weight": "torch"}}, r"layouts\['0.weight'\] must be a xavier_core.Layout"),
         ({"layouts": {"1.weight": xc.TORCH}}, r"layouts keys must each match a path, got "
                                               "'1.weight' matches nothing"),
-        ({"generator": 0}, r"generator must be None or a torch.Generator, got generator=0"),
+        ({"generator": 0}, r"generator must be None, a torch.Generator or a "
+                           r"xavier_core.PortableKey, "
+                           r"got generator=0"),
         ({"device": "gpu0"}, r"device must be None or a torch device.*got device='gpu0'"),
         ({"device": "meta"}, r"device must be None or a torch device other than meta"),
         ({"device": 3.5}, r"device must be None or a torch device"),

@@ -72,6 +72,7 @@ from xavier_adapters.torch.nn_init import (  # noqa: E402
     xavier_uniform,
     zeros_,
 )
+from xavier_adapters.torch.portable import TorchOps, portable_fill_  # noqa: E402
 from xavier_adapters.torch.sampling import (  # noqa: E402
     TORCH_RANK_MESSAGE,
     fill_,
@@ -91,6 +92,7 @@ __all__ = [
     "TORCH_RANK_MESSAGE",
     "EmbeddingWeight",
     "InitialValue",
+    "TorchOps",
     "calculate_gain",
     "constant",
     "constant_",
@@ -112,6 +114,7 @@ __all__ = [
     "orthogonal_",
     "parameters_on_meta",
     "plan_parameters",
+    "portable_fill_",
     "resolve",
     "sample",
     "sparse",

@@ -45,7 +45,7 @@ def init_model(
     reset_skipped: bool = False,
     device: str | torch.device | None = None,
     uninitialized: bool = False,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
 ) -> xc.InitReport:
     """Glorot-initialize every weight of ``module`` in place, with its layer's own fans, and say
     what became of every other parameter and buffer.
@@ -97,6 +97,10 @@ def init_model(
         e.g. with FSDP): as for ``device=``, nothing not written is left unnamed.
       generator: the ``torch.Generator`` every draw uses, in module order; None uses torch's
         default generator of each tensor's device. ``reset_parameters()`` uses torch's default.
+        A :class:`xavier_core.PortableKey` draws the portable values: weight ``role`` (0, 1,
+        ... in parameter order) of the ``layer``-th layer with drawn weights (in module order)
+        gets ``key.for_tensor(layer, role)``, so the same architecture built in Keras
+        (``xk.init_model(..., seed=key)``) or JAX gets the same weights, bit for bit.
 
     Returns:
       An :class:`xavier_core.InitReport`, one record per parameter and buffer (name, layer,

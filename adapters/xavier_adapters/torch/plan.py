@@ -93,7 +93,7 @@ class Options:
     reset_skipped: bool
     device: torch.device | None
     uninitialized: bool
-    generator: torch.Generator | None
+    generator: torch.Generator | xc.PortableKey | None
 
     @classmethod
     def check(cls, *, distribution: object, gain: object, bias: object, embeddings: object,
@@ -104,8 +104,9 @@ class Options:
         gains: float | GlobTable[float] = (
             GlobTable(gain, "gain", _one_gain) if isinstance(gain, Mapping)
             else _one_gain("gain", gain))
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise bad_argument("generator", generator, "None or a torch.Generator")
+        if generator is not None and not isinstance(generator, (torch.Generator, xc.PortableKey)):
+            raise bad_argument("generator", generator,
+                               "None, a torch.Generator or a xavier_core.PortableKey")
         return cls(distribution, gains, _bias_policy(bias),  # type: ignore[arg-type]
                    _flag("embeddings", embeddings), xc.rules.layout_table(layouts),  # type: ignore[arg-type]
                    _flag("stride_aware", stride_aware), _flag("strict", strict),
@@ -137,6 +138,7 @@ class Entry:
     notes: list[str] = field(default_factory=list)
     fans: xc.Fans | None = None
     distribution: xc.Distribution | None = None
+    layout: xc.Layout | None = None
     action: Action = ""
     value: float = 0.0
     padding_idx: int | None = None
@@ -460,7 +462,7 @@ class Planner:
         if gain != 1.0:
             notes.append(f"gain {gain:.4g}")
         e.state, e.action, e.notes = "drawn", "draw" if e.reparam is None else "reparam", notes
-        e.fans, e.distribution = resolved.fans, resolved.distribution
+        e.fans, e.distribution, e.layout = resolved.fans, resolved.distribution, layout
         if isinstance(e.plan, EmbeddingWeight):
             e.padding_idx = e.plan.padding_idx
 
@@ -576,6 +578,22 @@ class Planner:
         return list(resets.values())
 
 
+def portable_keys(entries: list[Entry], generator: object) -> dict[int, xc.PortableKey]:
+    """Each drawn tensor's model-level key, when ``generator`` is a :class:`PortableKey`:
+    ``generator.for_tensor(layer, role)``, ``layer`` counting the layers with drawn tensors and
+    ``role`` the drawn tensors within the layer, in definition order (torch Linear ``weight``:
+    role 0; LSTM ``weight_ih_l0``, ``weight_hh_l0``: roles 0, 1, as Keras' ``kernel`` and
+    ``recurrent_kernel``)."""
+    if not isinstance(generator, xc.PortableKey):
+        return {}
+    layers: dict[str, list[Entry]] = {}
+    for e in entries:
+        if e.action in ("draw", "reparam") and e.tied_to is None:
+            layers.setdefault(e.layer_path, []).append(e)
+    return {id(e): generator.for_tensor(layer, role)
+            for layer, drawn in enumerate(layers.values()) for role, e in enumerate(drawn)}
+
+
 @dataclass
 class Plan:
     """What ``init_model`` will do: checked by :meth:`check_writable`, done by :meth:`run`."""
@@ -603,7 +621,7 @@ class Plan:
                     "in-place writes to it outside that mode: build the model outside "
                     "inference_mode, or call init_model inside it")
             draws = e.action in ("draw", "reparam") or e.reason == "power iteration"
-            if generator is None or not draws:
+            if not isinstance(generator, torch.Generator) or not draws:
                 continue
             device = self.options.device if tensor.is_meta else tensor.device
             if device is not None and (device.type != generator.device.type or (
@@ -617,19 +635,21 @@ class Plan:
     def run(self) -> None:
         """Write: module resets first, then every draw and fill, in module order."""
         generator = self.options.generator
+        keys = portable_keys(self.entries, generator)
         for module in self.resets:
             module.reset_parameters()  # type: ignore[operator]
         with torch.no_grad():
             for e in self.entries:
                 if not e.action or e.tied_to is not None:
                     continue
+                source = keys.get(id(e), generator)
                 if e.action == "draw":
                     tensor = e.tensor
-                    fill_(tensor, e.distribution, generator)  # type: ignore[arg-type]
+                    fill_(tensor, e.distribution, source, layout=e.layout)  # type: ignore[arg-type]
                     if e.padding_idx is not None:
                         tensor[..., e.padding_idx, :].zero_()
                 elif e.action == "reparam":
-                    e.reparam.draw(e.distribution, generator)  # type: ignore[union-attr,arg-type]
+                    e.reparam.draw(e.distribution, source, layout=e.layout)  # type: ignore[union-attr,arg-type]
                 else:
                     e.tensor.fill_(e.value)
 

@@ -96,20 +96,27 @@ class Reparam:
     def slots_named(self, role: str) -> list[Slot]:
         return [s for s in self.slots if s.role == role]
 
-    def draw(self, distribution: xc.Distribution, generator: torch.Generator | None) -> None:
-        """Write the weight: drawn from ``distribution``, assigned through the right inverse."""
+    def draw(self, distribution: xc.Distribution,
+             generator: torch.Generator | xc.PortableKey | None,
+             layout: xc.Layout | None = None) -> None:
+        """Write the weight: drawn from ``distribution``, assigned through the right inverse.
+
+        With a :class:`xavier_core.PortableKey` the weight is the portable draw (in ``layout``'s
+        canonical order); spectral norm's power-iteration vectors, not weights, then restart
+        from torch's default generator."""
         if self.kind == "weight_norm":
             g, v = self.slot("g").tensor, self.slot("v").tensor
-            fill_(v, distribution, generator)
+            fill_(v, distribution, generator, layout=layout)
             with torch.no_grad():
                 g.copy_(torch.norm_except_dim(v, 2, self.module.dim))  # type: ignore[union-attr]
             if self.hook:  # the hook recomputes it before each forward; keep it true meanwhile
                 setattr(self.layer, self.name, self.module.compute_weight(self.layer))  # type: ignore[union-attr]
             return
         original = self.slot("original").tensor
-        fill_(original, distribution, generator)
+        fill_(original, distribution, generator, layout=layout)
         if self.slots_named("u"):
-            self._restart_power_iteration(original, generator)
+            self._restart_power_iteration(
+                original, None if isinstance(generator, xc.PortableKey) else generator)
 
     def _restart_power_iteration(self, weight: torch.Tensor,
                                  generator: torch.Generator | None) -> None:

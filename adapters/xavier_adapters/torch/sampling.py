@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.torch import dtensor
+from xavier_adapters.torch.portable import portable_fill_
 from xavier_core.errors import bad_argument
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ def _draw_(tensor: torch.Tensor, distribution: xc.Distribution,
 def fill_(
     tensor: torch.Tensor,
     distribution: xc.Distribution,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
+    *,
+    layout: xc.Layout | None = None,
 ) -> torch.Tensor:
     """Fill ``tensor`` in place with a draw from a resolved ``distribution``; return it.
 
@@ -98,17 +101,27 @@ def fill_(
     ones get ``xavier_core.complex_law(distribution)``: both parts drawn in place, through
     ``torch.view_as_real``, from the same family at half the variance, so E|w|^2 is the
     target (``uniform_`` on a complex tensor gives twice it). Meta tensors and tensors with no
-    elements are returned untouched.
+    elements are returned untouched. A :class:`xavier_core.PortableKey` as ``generator`` draws
+    the portable values (:func:`xavier_adapters.torch.portable_fill_`; ``layout``, torch's by
+    default, gives their canonical order); a DTensor then draws its shard's slice of them.
 
     Raises:
       XavierError: ``tensor`` is not float16, bfloat16, float32, float64, complex64 or complex128
         (a complex DTensor is refused).
     """
+    if tensor.is_complex() and isinstance(generator, xc.PortableKey):
+        raise bad_argument("generator", generator, "a torch.Generator or None for a complex "
+                           f"tensor (portable mode draws real weights), got a {tensor.dtype} one")
     if tensor.is_complex() and not dtensor.is_dtensor(tensor):
         return _fill_complex_(tensor, distribution, generator)
     work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
     if tensor.is_meta or tensor.numel() == 0:
         return tensor
+    if isinstance(generator, xc.PortableKey):
+        layout = xc.TORCH if layout is None else layout
+        if dtensor.is_dtensor(tensor):
+            return _portable_dtensor_fill_(tensor, distribution, generator, layout)
+        return portable_fill_(tensor, distribution, generator, layout)
     if dtensor.is_dtensor(tensor):  # global fans already; draw only this rank's shard
         with torch.no_grad():
             local, shard_generator = dtensor.local_draw(tensor, generator)
@@ -132,10 +145,20 @@ def _fill_complex_(tensor: torch.Tensor, distribution: xc.Distribution,
     return tensor
 
 
+def _portable_dtensor_fill_(tensor: torch.Tensor, distribution: xc.Distribution,
+                            key: xc.PortableKey, layout: xc.Layout) -> torch.Tensor:
+    """This rank's slice of the unsharded portable draw, written into its local shard."""
+    local = tensor.to_local()  # type: ignore[attr-defined]
+    if local.numel():
+        portable_fill_(local, distribution, key, layout, global_shape=tuple(tensor.shape),
+                       indices=dtensor.local_indices(tensor))
+    return tensor
+
+
 def variance_scaling_(
     tensor: torch.Tensor,
     spec: xc.VarianceScaling,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
     *,
     fans: FansLike | None = None,
     layout: xc.Layout | None = None,
@@ -149,7 +172,9 @@ def variance_scaling_(
       tensor: the weight to overwrite; float16, bfloat16, float32 or float64, any device.
       spec: what to draw, e.g. ``xavier_core.he("normal")``.
       generator: the ``torch.Generator`` to draw from; None uses torch's default generator of
-        the tensor's device (``torch.manual_seed`` then reproduces the values).
+        the tensor's device (``torch.manual_seed`` then reproduces the values); a
+        :class:`xavier_core.PortableKey` draws the portable values, the same bit for bit in
+        numpy, Keras and JAX (their canonical order from ``layout``, torch's by default).
       fans: ``(fan_in, fan_out)`` to use instead of the ones read from the shape.
       layout: how to read the fans from the shape, instead of torch's ``(out, in, *kernel)``;
         e.g. ``xavier_core.TORCH.with_(groups=4)`` for a grouped convolution.
@@ -167,13 +192,13 @@ def variance_scaling_(
     if tensor.numel() == 0 and tensor.dim() >= 2:
         return tensor  # nothing to draw; a zero-size axis has no fans (torch: no-op for (0, n))
     distribution = resolve(tensor, spec, fans=fans, layout=layout)
-    return fill_(tensor, distribution, generator)
+    return fill_(tensor, distribution, generator, layout=layout)
 
 
 def xavier_uniform_(
     tensor: torch.Tensor,
     gain: float = 1.0,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
     *,
     fans: FansLike | None = None,
     layout: xc.Layout | None = None,
@@ -195,7 +220,7 @@ def xavier_uniform_(
 def xavier_normal_(
     tensor: torch.Tensor,
     gain: float = 1.0,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
     *,
     fans: FansLike | None = None,
     layout: xc.Layout | None = None,
@@ -216,7 +241,7 @@ def xavier_normal_(
 def xavier_trunc_normal_(
     tensor: torch.Tensor,
     gain: float = 1.0,
-    generator: torch.Generator | None = None,
+    generator: torch.Generator | xc.PortableKey | None = None,
     *,
     fans: FansLike | None = None,
     layout: xc.Layout | None = None,
