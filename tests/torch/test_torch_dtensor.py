@@ -113,10 +113,12 @@ def test_no_two_shards_drawn_alike(ranks, references, scenario) -> None:
                     f"{record.name}, but should hold independent draws [{scenario}]")
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", SCENARIOS + [f"{s}@portable" for s in SCENARIOS])
 def test_no_global_size_buffer_on_a_shard(ranks, scenario) -> None:
     if len(ranks) == 1:
         pytest.skip("one rank holds the whole weight")
+    if scenario not in ranks[0]:
+        pytest.skip("portable mode (xavier_core.PortableKey) not on main")
     for rank, saved in enumerate(ranks):
         local = max(t.numel() * t.element_size() for t in saved[scenario]["local"].values())
         assert saved[scenario]["largest_allocation"] <= local, (
