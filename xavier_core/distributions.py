@@ -66,9 +66,27 @@ def _truncated_moment_series(cut: float, power: int) -> float:
     return integral(power // 2) / integral(0)
 
 
+def check_cut(cut: object) -> float:
+    """``cut`` as a float, or a XavierError/TypeError: a truncated normal's cut is a finite
+    number >= MIN_CUT."""
+    allowed = f"a finite number >= {MIN_CUT:g}"
+    if not isinstance(cut, numbers.Real) or isinstance(cut, bool):
+        raise bad_argument("cut", cut, allowed)
+    try:
+        value = float(cut)
+    except OverflowError:
+        raise bad_argument("cut", cut, allowed) from None
+    if not math.isfinite(value) or value < MIN_CUT:
+        raise bad_argument("cut", cut, allowed,
+                           "a narrower cut is a uniform law at float32 resolution: use "
+                           "uniform" if 0 < value < MIN_CUT else "")
+    return value
+
+
 def truncated_std_factor(cut: float = TRUNCATION_CUT) -> float:
     """std of N(0, 1) truncated to [-cut, cut]: sqrt(1 - 2 cut phi(cut) / P(|Z| <= cut)),
     from the power series below a cut of 1 (exact to float64 for every cut >= MIN_CUT)."""
+    cut = check_cut(cut)
     if cut < _SERIES_BELOW:
         return math.sqrt(_truncated_moment_series(cut, 2))
     return math.sqrt(1.0 - 2.0 * cut * standard_normal_pdf(cut) / _mass_within(cut))
@@ -77,6 +95,7 @@ def truncated_std_factor(cut: float = TRUNCATION_CUT) -> float:
 def truncated_fourth_moment(cut: float = TRUNCATION_CUT) -> float:
     """E[Z^4] of N(0, 1) truncated to [-cut, cut]: 3 - (2 cut^3 + 6 cut) phi(cut) / P(|Z| <= cut),
     from the power series below a cut of 1."""
+    cut = check_cut(cut)
     if cut < _SERIES_BELOW:
         return _truncated_moment_series(cut, 4)
     return 3.0 - (2.0 * cut**3 + 6.0 * cut) * standard_normal_pdf(cut) / _mass_within(cut)
@@ -88,7 +107,11 @@ def _point_mass_cdf(x: ArrayLike) -> NDArray[np.float64]:
 
 
 def _check_scale(value: float, name: str) -> float:
-    if not math.isfinite(value) or value < 0:
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an int beyond float64
+        finite = False
+    if not finite or value < 0:
         raise bad_argument(name, value, "a finite number >= 0")
     return float(value)
 
@@ -167,12 +190,7 @@ class TruncatedNormal:
 
     def __post_init__(self) -> None:
         _check_scale(self.std, "std")
-        if not isinstance(self.cut, numbers.Real) or isinstance(self.cut, bool):
-            raise bad_argument("cut", self.cut, f"a finite number >= {MIN_CUT:g}")
-        if not math.isfinite(self.cut) or self.cut < MIN_CUT:
-            raise bad_argument("cut", self.cut, f"a finite number >= {MIN_CUT:g}",
-                               "a narrower cut is a uniform law at float32 resolution: use "
-                               "uniform" if 0 < self.cut < MIN_CUT else "")
+        check_cut(self.cut)
 
     @property
     def std_factor(self) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 import xavier_core as xc
+from xavier_core.fans import check_shape
 
 
 def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
@@ -34,6 +35,14 @@ def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
     return np.dtype(name)
 
 
+def _check_rng(rng: object) -> None:
+    if rng is None or isinstance(rng, np.random.Generator):
+        return
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise xc.errors.bad_argument("rng", rng, "an integer seed >= 0, a numpy Generator or "
+                                                 "None")
+
+
 def sample(
     distribution: xc.Distribution,
     shape: Sequence[int],
@@ -46,7 +55,16 @@ def sample(
     Sampled in ``xc.sampling_dtype(dtype)`` and cast once to ``dtype``. A complex64/complex128
     ``dtype`` takes ``xc.complex_law(distribution)``: the real parts, then the imaginary parts,
     each from the same family at half the variance, so E|w|^2 is the target.
+
+    Raises:
+      TypeError: ``distribution`` is not a Uniform, Normal or TruncatedNormal.
+      XavierError: a bad shape, dtype or ``rng``.
     """
+    if not isinstance(distribution, (xc.Uniform, xc.Normal, xc.TruncatedNormal)):
+        raise TypeError(f"distribution must be an xavier_core Uniform, Normal or TruncatedNormal, "
+                        f"got distribution={distribution!r}")
+    shape = check_shape(shape)
+    _check_rng(rng)
     generator = np.random.default_rng(rng)
     target = numpy_dtype(dtype)
     if xc.is_complex(target.name):
