@@ -207,3 +207,14 @@ def test_truncated_normal_reaches_its_bound() -> None:
     law = LAWS["truncated_normal"]
     values = xp.sample(KEY, law, (1024, 1024))
     assert np.abs(values).max() > 0.999 * law.bound
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_numpy_adapter_takes_a_portable_key_as_rng(dtype: str) -> None:
+    from xavier_adapters import numpy as xnp
+
+    got = xnp.glorot_normal((16, 8, 3, 3), layout=xc.TORCH, dtype=dtype, rng=KEY)
+    law = xc.glorot_normal().resolve((16, 8, 3, 3), xc.TORCH).distribution
+    work = "float64" if dtype == "float64" else "float32"
+    np.testing.assert_array_equal(got, xp.sample(KEY, law, (16, 8, 3, 3), xc.TORCH, work)
+                                  .astype(dtype))

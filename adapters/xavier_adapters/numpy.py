@@ -47,10 +47,14 @@ def sample(
     distribution: xc.Distribution,
     shape: Sequence[int],
     *,
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | xc.PortableKey | None = None,
     dtype: DTypeLike | str = "float32",
+    layout: xc.Layout = xc.CHANNELS_LAST,
 ) -> NDArray:
     """Draw an array of ``shape`` from a resolved ``distribution``.
+
+    A :class:`xavier_core.PortableKey` as ``rng`` gives the portable values (the same bit for
+    bit in torch, Keras and JAX), their canonical order read from ``layout`` (real dtypes).
 
     Sampled in ``xc.sampling_dtype(dtype)`` and cast once to ``dtype``. A complex64/complex128
     ``dtype`` takes ``xc.complex_law(distribution)``: the real parts, then the imaginary parts,
@@ -64,9 +68,14 @@ def sample(
         raise TypeError(f"distribution must be an xavier_core Uniform, Normal or TruncatedNormal, "
                         f"got distribution={distribution!r}")
     shape = check_shape(shape)
-    _check_rng(rng)
-    generator = np.random.default_rng(rng)
+    if not isinstance(rng, xc.PortableKey):
+        _check_rng(rng)
     target = numpy_dtype(dtype)
+    if isinstance(rng, xc.PortableKey):  # the reference of portable mode, canonical order
+        work_name = xc.sampling_dtype(target.name)
+        return xc.portable.sample(rng, distribution, shape, layout, work_name).astype(
+            target, copy=False)
+    generator = np.random.default_rng(rng)
     if xc.is_complex(target.name):
         part = xc.complex_law(distribution).part
         real = sample(part, shape, rng=generator, dtype=xc.part_dtype(target.name))
@@ -114,10 +123,11 @@ def initialize(
     *,
     layout: xc.Layout = xc.CHANNELS_LAST,
     dtype: DTypeLike | str = "float32",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """A weight of ``shape`` (stored in ``layout``) drawn from ``spec``."""
-    return sample(spec.resolve(shape, layout).distribution, shape, rng=rng, dtype=dtype)
+    return sample(spec.resolve(shape, layout).distribution, shape, rng=rng, dtype=dtype,
+                  layout=layout)
 
 
 def glorot_uniform(
@@ -126,7 +136,7 @@ def glorot_uniform(
     gain: float = 1.0,
     layout: xc.Layout = xc.CHANNELS_LAST,
     dtype: DTypeLike | str = "float32",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
     return initialize(xc.glorot_uniform(gain), shape, layout=layout, dtype=dtype, rng=rng)
@@ -138,7 +148,7 @@ def glorot_normal(
     gain: float = 1.0,
     layout: xc.Layout = xc.CHANNELS_LAST,
     dtype: DTypeLike | str = "float32",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated."""
     return initialize(xc.glorot_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)
@@ -150,7 +160,7 @@ def glorot_truncated_normal(
     gain: float = 1.0,
     layout: xc.Layout = xc.CHANNELS_LAST,
     dtype: DTypeLike | str = "float32",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """Normal cut at +-2 t, t = s / 0.8796..., so the final std is the Glorot std s."""
     return initialize(xc.glorot_truncated_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)

@@ -121,7 +121,9 @@ class Initializer:
     """A ``jax.nn.initializers.Initializer`` drawing ``spec`` for weights stored in ``layout``.
 
     ``init(key, shape, dtype=None, out_sharding=None)``: fans from ``layout.fans(shape)``,
-    then :func:`draw`. A value, not a closure: it compares equal, hashes, pickles and prints.
+    then :func:`draw`; a :class:`xavier_core.PortableKey` as ``key`` draws the portable values
+    (:mod:`xavier_adapters.jax.portable`), bit for bit those of numpy, torch and Keras. A
+    value, not a closure: it compares equal, hashes, pickles and prints.
 
     Args:
       spec: the variance-scaling spec (``xavier_core.glorot_uniform()``, ...).
@@ -151,6 +153,11 @@ class Initializer:
                  out_sharding: OutSharding = None) -> jax.Array:
         resolved = self.spec.resolve(shape, self.layout)
         chosen = self.dtype if dtype is None else dtype
+        if isinstance(key, xc.PortableKey):  # the same values as numpy, torch and Keras
+            from xavier_adapters.jax import portable
+
+            return portable.draw(key, resolved.distribution, resolved.shape, self.layout,
+                                 weight_dtype(chosen), out_sharding)
         return draw(resolved.distribution, key, resolved.shape, chosen, out_sharding)
 
 
