@@ -93,7 +93,8 @@ def time_rows() -> None:
     # torch's trunc_normal_ redraws by rejection (about 3 s here): fewer repeats.
     rows += [tensor_row("xavier_trunc_normal_", dtype, repeats=5) for dtype in DTYPES]
     # A small weight shows the fixed cost per call (fans and spec resolved in Python).
-    rows += [tensor_row(name, "float32", (64, 64), repeats=201)
+    rows += [tensor_row(name, "float32", shape, repeats=1001 if shape[0] < 256 else 201)
+             for shape in ((16, 16), (64, 64), (256, 256))
              for name in ("xavier_uniform_", "xavier_normal_")]
     rows.append(model_row())
     print_rows(rows)

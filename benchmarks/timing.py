@@ -40,5 +40,5 @@ def print_rows(rows: Sequence[tuple[str, str, float, float]]) -> None:
     print(header)
     print("-" * len(header))
     for backend, case, ours, theirs in rows:
-        print(f"{backend:<18} {case:<44} {ours * 1e3:9.2f} {theirs * 1e3:10.2f} "
+        print(f"{backend:<18} {case:<44} {ours * 1e3:9.4f} {theirs * 1e3:10.4f} "
               f"{ours / theirs:6.3f}")

@@ -177,6 +177,12 @@ def compute_fans(
       >>> compute_fans((32, 16, 3, 3), in_axis=1, out_axis=0, strides=(2, 2))  # k3 s2: 32 * 9/4
       Fans(fan_in=144, fan_out=72)
     """
+    if (shards is None and not strides and groups == 1 and blocks == 1
+            and type(groups) is int and type(blocks) is int and grouped_axis in ("out", "in")
+            and type(batch_axis) is tuple and not batch_axis):
+        plain = _plain_fans(shape, in_axis, out_axis)
+        if plain is not None:
+            return plain
     full = global_shape(shape, shards) if shards is not None else check_shape(shape)
     rank = len(full)
     ins = normalize_axes(in_axis, rank, "in_axis")
@@ -211,6 +217,28 @@ def compute_fans(
             return Fans(_whole(Fraction(fan_in, stride)), fan_out)
         return Fans(fan_in, _whole(Fraction(fan_out, stride)))
     return Fans(fan_in, fan_out)
+
+
+def _plain_fans(shape: object, in_axis: object, out_axis: object) -> Fans | None:
+    """The fans of the common case (a tuple of positive ints, one int in axis and one int out
+    axis, nothing grouped, packed, sharded or strided) without the general path's ABC checks;
+    None for anything else, which the general path then validates and reads (same result)."""
+    if type(shape) is not tuple or type(in_axis) is not int or type(out_axis) is not int:
+        return None
+    rank = len(shape)
+    if rank < 2 or not -rank <= in_axis < rank or not -rank <= out_axis < rank:
+        return None
+    for d in shape:
+        if type(d) is not int or d < 1:
+            return None
+    i, o = in_axis % rank, out_axis % rank
+    if i == o:
+        return None
+    receptive_field = 1
+    for axis, d in enumerate(shape):
+        if axis != i and axis != o:
+            receptive_field *= d
+    return Fans(shape[i] * receptive_field, shape[o] * receptive_field)
 
 
 def _check_strides(strides: object, kernel: Sequence[int]) -> tuple[int, ...]:

@@ -16,6 +16,8 @@ DEFAULT_NEGATIVE_SLOPE = 0.01
 
 
 def _is_real(value: object) -> bool:
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

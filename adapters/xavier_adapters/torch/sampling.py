@@ -9,7 +9,7 @@ float16 and bfloat16 are drawn in a float32 buffer of the same shape and device,
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import xavier_core as xc
@@ -87,6 +87,11 @@ def _draw_(tensor: torch.Tensor, distribution: xc.Distribution,
     return tensor.clamp_(-distribution.bound, distribution.bound)
 
 
+_WORK_DTYPES = {torch.float32: torch.float32, torch.float64: torch.float64,
+                torch.float16: torch.float32, torch.bfloat16: torch.float32}
+"""``xc.sampling_dtype`` of each float dtype, looked up without its string round trip."""
+
+
 def fill_(
     tensor: torch.Tensor,
     distribution: xc.Distribution,
@@ -114,7 +119,9 @@ def fill_(
                            f"tensor (portable mode draws real weights), got a {tensor.dtype} one")
     if tensor.is_complex() and not dtensor.is_dtensor(tensor):
         return _fill_complex_(tensor, distribution, generator)
-    work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
+    work_dtype = _WORK_DTYPES.get(tensor.dtype)
+    if work_dtype is None:  # refuses non-float dtypes with the standard message
+        work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
     if tensor.is_meta or tensor.numel() == 0:
         return tensor
     if isinstance(generator, xc.PortableKey):
@@ -127,6 +134,8 @@ def fill_(
             local, shard_generator = dtensor.local_draw(tensor, generator)
             fill_(local, distribution, shard_generator)
         return tensor
+    if tensor.dtype == work_dtype and not tensor.requires_grad:
+        return _draw_(tensor, distribution, generator)  # no autograd to keep out: no no_grad
     with torch.no_grad():
         if tensor.dtype == work_dtype:
             return _draw_(tensor, distribution, generator)
@@ -153,6 +162,39 @@ def _portable_dtensor_fill_(tensor: torch.Tensor, distribution: xc.Distribution,
         portable_fill_(local, distribution, key, layout, global_shape=tuple(tensor.shape),
                        indices=dtensor.local_indices(tensor))
     return tensor
+
+
+_RESOLVED: dict[tuple[object, float, tuple[int, ...]], xc.Distribution] = {}
+"""(spec factory, gain, shape) -> distribution for the bare calls in torch's layout."""
+RESOLVED_CACHE_SIZE = 1024
+"""Entries kept in :data:`_RESOLVED` before it starts afresh."""
+
+
+def _named_(
+    tensor: torch.Tensor,
+    factory: Callable[[float], xc.VarianceScaling],
+    gain: float,
+    generator: torch.Generator | xc.PortableKey | None,
+    fans: FansLike | None,
+    layout: xc.Layout | None,
+) -> torch.Tensor:
+    """``variance_scaling_(tensor, factory(gain), ...)``, with the distribution of a bare call
+    (plain int or float gain, torch's layout) cached per (factory, gain, shape): the spec is
+    built and the fans read once per shape, not once per call. Only successful resolutions are
+    cached, so every bad gain or shape still raises as it would uncached."""
+    if fans is not None or layout is not None or (type(gain) is not float
+                                                  and type(gain) is not int):
+        return variance_scaling_(tensor, factory(gain), generator, fans=fans, layout=layout)
+    key = (factory, gain, tuple(tensor.shape))
+    distribution = _RESOLVED.get(key)
+    if distribution is None:
+        if tensor.numel() == 0 and tensor.dim() >= 2:
+            return tensor  # as variance_scaling_: a zero-size axis has no fans
+        distribution = resolve(tensor, factory(gain))
+        if len(_RESOLVED) >= RESOLVED_CACHE_SIZE:
+            _RESOLVED.clear()
+        _RESOLVED[key] = distribution
+    return fill_(tensor, distribution, generator)
 
 
 def variance_scaling_(
@@ -214,7 +256,7 @@ def xavier_uniform_(
       >>> import torch
       >>> w = xavier_uniform_(torch.empty(64, 784), gain=xc.calculate_gain("relu"))
     """
-    return variance_scaling_(tensor, xc.glorot_uniform(gain), generator, fans=fans, layout=layout)
+    return _named_(tensor, xc.glorot_uniform, gain, generator, fans, layout)
 
 
 def xavier_normal_(
@@ -235,7 +277,7 @@ def xavier_normal_(
       >>> import torch
       >>> w = xavier_normal_(torch.empty(64, 784), generator=torch.Generator().manual_seed(0))
     """
-    return variance_scaling_(tensor, xc.glorot_normal(gain), generator, fans=fans, layout=layout)
+    return _named_(tensor, xc.glorot_normal, gain, generator, fans, layout)
 
 
 def xavier_trunc_normal_(
@@ -257,8 +299,7 @@ def xavier_trunc_normal_(
       >>> bool(w.abs().max() <= 2 * (2 / (64 + 784)) ** 0.5 / 0.87962566103423978)
       True
     """
-    return variance_scaling_(tensor, xc.glorot_truncated_normal(gain), generator, fans=fans,
-                             layout=layout)
+    return _named_(tensor, xc.glorot_truncated_normal, gain, generator, fans, layout)
 
 
 def torch_dtype(dtype: object) -> torch.dtype:
