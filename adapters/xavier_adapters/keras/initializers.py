@@ -21,7 +21,7 @@ import numpy as np
 
 import xavier_core as xc
 from xavier_adapters._require import require
-from xavier_adapters.keras.sampling import draw, to_numpy
+from xavier_adapters.keras.sampling import draw, draw_portable, to_numpy
 from xavier_adapters.keras.seeds import Seed, SeedStream, check_seed, seed_config
 
 keras = require("keras", "keras")
@@ -131,6 +131,8 @@ class VarianceScaling(keras.initializers.VarianceScaling):
             distribution = self.spec.distribution_for(xc.keras_small_rank_fans(shape))
         else:
             distribution = self.spec.resolve(shape, layout).distribution
+        if isinstance(self.seed, xc.PortableKey):
+            return draw_portable(distribution, tuple(shape), dtype, self.seed, layout)
         seed = self.seed if isinstance(self.seed, int) else self._seeds.next()
         return draw(distribution, tuple(shape), dtype, seed)
 

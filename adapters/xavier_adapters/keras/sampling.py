@@ -52,6 +52,17 @@ def draw(distribution: xc.Distribution, shape: Sequence[int], dtype: Any, seed: 
     return values if name == work else keras.ops.cast(values, name)
 
 
+def draw_portable(distribution: xc.Distribution, shape: Sequence[int], dtype: Any,
+                  key: xc.PortableKey, layout: xc.Layout) -> Any:
+    """The portable draw of ``key`` (:mod:`xavier_adapters.keras.portable`), cast once."""
+    from xavier_adapters.keras import portable
+
+    name = xc.dtype_name(keras.config.floatx() if dtype is None else dtype)
+    work = check_dtype(name)
+    values = portable.draw(distribution, tuple(shape), work, key, layout)
+    return values if name == work else keras.ops.cast(values, name)
+
+
 def check_dtype(dtype: Any) -> str:
     """The dtype ``draw`` samples a weight of ``dtype`` in, or the error ``draw`` would raise:
     a weight can be checked before anything is drawn.

@@ -19,7 +19,7 @@ from xavier_adapters._require import require
 
 keras = require("keras", "keras")
 
-Seed = int | keras.random.SeedGenerator | None
+Seed = int | keras.random.SeedGenerator | xc.PortableKey | None
 """What an initializer or ``init_model`` accepts as ``seed``."""
 DrawSeed = int | keras.random.SeedGenerator
 """What one call of a Keras random op is given."""
@@ -37,7 +37,9 @@ def check_seed(seed: object) -> Seed:
     """
     if isinstance(seed, dict) and seed.get("class_name") == "SeedGenerator":
         seed = keras.saving.deserialize_keras_object(seed)
-    if seed is None or isinstance(seed, keras.random.SeedGenerator):
+    if isinstance(seed, dict) and set(seed) == {"portable_key"}:
+        seed = xc.PortableKey.from_words(*seed["portable_key"])
+    if seed is None or isinstance(seed, (keras.random.SeedGenerator, xc.PortableKey)):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         return int(seed)
@@ -48,6 +50,8 @@ def seed_config(seed: Seed) -> Any:
     """``seed`` as JSON-ready config: an int, None, or a serialized SeedGenerator."""
     if isinstance(seed, keras.random.SeedGenerator):
         return keras.saving.serialize_keras_object(seed)
+    if isinstance(seed, xc.PortableKey):
+        return {"portable_key": list(seed.words)}
     return seed
 
 
@@ -70,6 +74,8 @@ class SeedStream:
         self._ints: random.Random | None = None
         if isinstance(seed, keras.random.SeedGenerator):
             self._generator = seed
+        elif isinstance(seed, xc.PortableKey):  # drawn from the key itself, not from here
+            self._ints = random.Random(0)
         else:
             self._ints = random.Random(random.randrange(*_SEED_RANGE) if seed is None else seed)
 
