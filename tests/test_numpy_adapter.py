@@ -120,3 +120,17 @@ def test_a_missing_ml_dtypes_names_the_extra_that_installs_it(
     monkeypatch.setitem(sys.modules, "ml_dtypes", None)
     with pytest.raises(ImportError, match=r"xavier-init\[conformance\]"):
         xnp.numpy_dtype("bfloat16")
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "glorot_truncated_normal"])
+@pytest.mark.parametrize("layout", [xc.CHANNELS_LAST, xc.TORCH], ids=["channels_last", "torch"])
+def test_named_cached_calls_equal_initialize(name, layout) -> None:
+    """The named samplers' cached distribution (#18) gives initialize's values bit for bit."""
+    from xavier_adapters import numpy as xnp_module
+
+    xnp_module._RESOLVED.clear()
+    for shape in ((16, 16), (3, 3, 8, 4), (16, 16)):
+        ours = getattr(xnp_module, name)(shape, gain=2.0, layout=layout, rng=5)
+        spec = getattr(xc, name)(2.0)
+        plain = xnp_module.initialize(spec, shape, layout=layout, rng=5)
+        assert np.array_equal(ours, plain), f"{name} cached differs from initialize [{shape}]"

@@ -51,6 +51,8 @@ def _is_int(value: object) -> bool:
 
 def check_shape(shape: Sequence[int], name: str = "shape") -> tuple[int, ...]:
     """Return ``shape`` as a tuple of positive ints, or raise :class:`XavierError`."""
+    if type(shape) is tuple and all(type(d) is int and d > 0 for d in shape):
+        return shape  # the common case, without the ABC checks below
     if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence):
         raise bad_argument(name, shape, "a sequence of positive integers")
     if not all(_is_int(d) and d > 0 for d in shape):

@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
@@ -130,6 +130,35 @@ def initialize(
                   layout=layout)
 
 
+_RESOLVED: dict[tuple[object, float, tuple[int, ...], int], tuple[xc.Layout, xc.Distribution]] = {}
+"""(spec factory, gain, shape, id(layout)) -> (layout, distribution) of the named calls."""
+RESOLVED_CACHE_SIZE = 1024
+
+
+def _named(
+    factory: Callable[[float], xc.VarianceScaling],
+    gain: float,
+    shape: Sequence[int],
+    layout: xc.Layout,
+    dtype: DTypeLike | str,
+    rng: int | np.random.Generator | None,
+) -> NDArray:
+    """``initialize(factory(gain), shape, ...)``, the distribution cached per (factory, plain
+    int/float gain, tuple-of-int shape, layout object); only successful resolutions are cached,
+    so bad arguments still raise as uncached."""
+    if (type(gain) is not float and type(gain) is not int) or type(shape) is not tuple or not all(
+            type(d) is int for d in shape):
+        return initialize(factory(gain), shape, layout=layout, dtype=dtype, rng=rng)
+    key = (factory, gain, shape, id(layout))
+    entry = _RESOLVED.get(key)
+    if entry is None or entry[0] is not layout:
+        entry = (layout, factory(gain).resolve(shape, layout).distribution)
+        if len(_RESOLVED) >= RESOLVED_CACHE_SIZE:
+            _RESOLVED.clear()
+        _RESOLVED[key] = entry
+    return sample(entry[1], shape, rng=rng, dtype=dtype)
+
+
 def glorot_uniform(
     shape: Sequence[int],
     *,
@@ -139,7 +168,7 @@ def glorot_uniform(
     rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out))."""
-    return initialize(xc.glorot_uniform(gain), shape, layout=layout, dtype=dtype, rng=rng)
+    return _named(xc.glorot_uniform, gain, shape, layout, dtype, rng)
 
 
 def glorot_normal(
@@ -151,7 +180,7 @@ def glorot_normal(
     rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """N(0, s^2), s = gain * sqrt(2 / (fan_in + fan_out)), untruncated."""
-    return initialize(xc.glorot_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)
+    return _named(xc.glorot_normal, gain, shape, layout, dtype, rng)
 
 
 def glorot_truncated_normal(
@@ -163,4 +192,4 @@ def glorot_truncated_normal(
     rng: int | np.random.Generator | xc.PortableKey | None = None,
 ) -> NDArray:
     """Normal cut at +-2 t, t = s / 0.8796..., so the final std is the Glorot std s."""
-    return initialize(xc.glorot_truncated_normal(gain), shape, layout=layout, dtype=dtype, rng=rng)
+    return _named(xc.glorot_truncated_normal, gain, shape, layout, dtype, rng)
