@@ -25,7 +25,13 @@ from xavier_core.distributions import (
     Uniform,
     truncated_std_factor,
 )
-from xavier_core.dtypes import FLOAT_DTYPES, LOW_PRECISION_DTYPES, dtype_name, sampling_dtype
+from xavier_core.dtypes import (
+    FLOAT_DTYPES,
+    LOW_PRECISION_DTYPES,
+    check_drawable,
+    dtype_name,
+    sampling_dtype,
+)
 from xavier_core.einsum import einsum_layout
 from xavier_core.errors import XavierError
 from xavier_core.fans import (
@@ -96,6 +102,7 @@ __all__ = [
     "VarianceScaling",
     "XavierError",
     "calculate_gain",
+    "check_drawable",
     "check_gain",
     "complex_law",
     "compute_fans",

@@ -15,6 +15,7 @@ Keras ``MultiHeadAttention``, ``"abc,cde->abde"`` with a ``(64, 4, 16)`` kernel,
 
 from __future__ import annotations
 
+import numbers
 import re
 
 from xavier_core.errors import XavierError, bad_argument
@@ -54,7 +55,8 @@ def einsum_layout(equation: str, operand: int = 1) -> Layout:
       >>> layout.in_axis, layout.out_axis, layout.fans((4, 16, 64))
       ((0, 1), (2,), Fans(fan_in=64, fan_out=64))
     """
-    if operand not in (0, 1) or isinstance(operand, bool):
+    if (not isinstance(operand, numbers.Integral) or isinstance(operand, bool)
+            or operand not in (0, 1)):
         raise bad_argument("operand", operand, "0 or 1, the position of the weight")
     match = _EQUATION.match(equation.replace(" ", "")) if isinstance(equation, str) else None
     if match is None:

@@ -80,6 +80,18 @@ def normalize_axes(axes: Axes, rank: int, name: str) -> tuple[int, ...]:
     return tuple(sorted(normalized))
 
 
+def _frozen_axes(axes: object, name: str) -> int | tuple[int, ...]:
+    """``axes`` as a plain int or a tuple of plain ints (numpy ints and lists accepted), so a
+    Layout is hashable and compares equal however its axes were written; the rank is checked
+    where the shape is known (:func:`normalize_axes`)."""
+    if _is_int(axes):
+        return int(axes)  # type: ignore[call-overload]
+    if (isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence)
+            or not all(_is_int(a) for a in axes)):
+        raise bad_argument(name, axes, "an int or a sequence of ints")
+    return tuple(int(a) for a in axes)
+
+
 def _check_count(value: object, name: str) -> int:
     if not _is_int(value) or value < 1:  # type: ignore[operator]
         raise bad_argument(name, value, "a positive integer")
@@ -279,6 +291,8 @@ class Layout:
     def __post_init__(self) -> None:
         if isinstance(self.strides, list):  # as read back from a JSON config
             object.__setattr__(self, "strides", tuple(self.strides))
+        for name in ("in_axis", "out_axis", "batch_axis"):
+            object.__setattr__(self, name, _frozen_axes(getattr(self, name), name))
 
     def fans(self, shape: Sequence[int], shards: Sequence[int] | None = None) -> Fans:
         """:func:`compute_fans` of ``shape`` with this layout."""

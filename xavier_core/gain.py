@@ -21,11 +21,24 @@ def _is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+MAX_GAIN = 1e150
+"""The largest gain: its square, the spec's scale, must stay a float64 with room for the fans
+(and the smallest nonzero gain is its inverse)."""
+
+
 def check_gain(gain: object) -> float:
-    """Return ``gain`` as a float, or raise: it must be a finite real number >= 0."""
-    if not _is_real(gain) or not math.isfinite(gain) or gain < 0:  # type: ignore[arg-type,operator]
+    """Return ``gain`` as a float, or raise: a real number >= 0, and 0 or within [1e-150, 1e150]
+    so that gain^2 neither overflows to inf nor underflows to 0."""
+    try:
+        value = float(gain) if _is_real(gain) else math.nan  # type: ignore[arg-type]
+    except OverflowError:  # an int beyond float64: finite, but too large
+        value = 2 * MAX_GAIN
+    if not math.isfinite(value) or value < 0:
         raise bad_argument("gain", gain, "a finite number >= 0")
-    return float(gain)  # type: ignore[arg-type]
+    if value != 0 and not 1 / MAX_GAIN <= value <= MAX_GAIN:
+        raise bad_argument("gain", gain, f"0 or between {1 / MAX_GAIN:g} and {MAX_GAIN:g}",
+                           "its square, the spec's scale, would overflow or underflow")
+    return value
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None, *,

@@ -84,10 +84,14 @@ class VarianceScaling:
         (fan_in + fan_out)) for ``fan_avg`` (xavier), gain / sqrt(fan) for ``fan_in`` and
         ``fan_out`` (kaiming).
         """
-        if self.mode in ("fan_in", "fan_out"):
-            fan = float(fans.fan_in if self.mode == "fan_in" else fans.fan_out)
-            return math.sqrt(self.scale) / math.sqrt(fan)
-        return math.sqrt(self.scale) * math.sqrt(_inverse_n(self.mode, fans))
+        try:
+            if self.mode in ("fan_in", "fan_out"):
+                fan = float(fans.fan_in if self.mode == "fan_in" else fans.fan_out)
+                return math.sqrt(self.scale) / math.sqrt(fan)
+            return math.sqrt(self.scale) * math.sqrt(_inverse_n(self.mode, fans))
+        except OverflowError:  # an int beyond float64
+            raise bad_argument("fans", tuple(fans), "fans a float64 can hold (below 1.8e308)",
+                               "") from None
 
     def distribution_for(self, fans: Fans) -> Distribution:
         """The exact distribution for a weight with ``fans``."""

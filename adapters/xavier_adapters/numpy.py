@@ -71,6 +71,7 @@ def sample(
     if not isinstance(rng, xc.PortableKey):
         _check_rng(rng)
     target = numpy_dtype(dtype)
+    xc.check_drawable(distribution, target.name)
     if isinstance(rng, xc.PortableKey):  # the reference of portable mode, canonical order
         work_name = xc.sampling_dtype(target.name)
         return xc.portable.sample(rng, distribution, shape, layout, work_name).astype(

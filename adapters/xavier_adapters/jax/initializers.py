@@ -16,7 +16,7 @@ import numpy as np
 
 import xavier_core as xc
 from xavier_adapters._require import require
-from xavier_adapters.jax.sharding import split_sharding
+from xavier_adapters.jax.sharding import check_sharding, split_sharding
 from xavier_core.errors import bad_argument
 from xavier_core.fans import Axes
 
@@ -94,7 +94,10 @@ def draw(distribution: xc.Distribution, key: jax.Array, shape: Sequence[int],
     One compiled program per (distribution, shape, dtype, sharding), so an eager call gives the
     same values as a call under ``jax.jit``.
     """
-    return _draw(key, distribution, tuple(shape), weight_dtype(dtype), out_sharding)
+    target = weight_dtype(dtype)
+    xc.check_drawable(distribution, target.name)
+    check_sharding(out_sharding, tuple(shape))
+    return _draw(key, distribution, tuple(shape), target, out_sharding)
 
 
 @partial(jax.jit, static_argnums=(1, 2, 3, 4))
@@ -162,13 +165,9 @@ class Initializer:
 
 
 def _layout(in_axis: Axes, out_axis: Axes, batch_axis: Axes) -> xc.Layout:
-    """A hashable Layout from jax-style axes (lists become tuples)."""
-
-    def frozen(axes: Axes) -> Axes:
-        return axes if isinstance(axes, int) else tuple(axes)
-
-    return xc.Layout(in_axis=frozen(in_axis), out_axis=frozen(out_axis),
-                     batch_axis=frozen(batch_axis))
+    """A hashable Layout from jax-style axes (Layout turns lists and numpy ints into tuples and
+    ints, and names a bad axis argument)."""
+    return xc.Layout(in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis)
 
 
 def variance_scaling(

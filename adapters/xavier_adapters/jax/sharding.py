@@ -85,3 +85,29 @@ def zeros(shape: tuple[int, ...], dtype: Any, out_sharding: Any = None) -> jax.A
     if isinstance(out_sharding, P):
         return jnp.zeros(shape, dtype, out_sharding=out_sharding)
     return jnp.zeros(shape, dtype, device=out_sharding)
+
+
+def check_sharding(out_sharding: Any, shape: tuple[int, ...]) -> None:
+    """Raise unless a ``NamedSharding`` or ``PartitionSpec`` fits ``shape``: at most one entry
+    per axis, each naming axes of its mesh (JAX would raise a KeyError, or an AssertionError).
+
+    Raises:
+      XavierError: a spec longer than the rank, or a mesh axis the mesh does not have.
+    """
+    if isinstance(out_sharding, P):
+        mesh, spec = jax.sharding.get_abstract_mesh(), out_sharding
+    elif isinstance(out_sharding, jax.sharding.NamedSharding):
+        mesh, spec = out_sharding.mesh, out_sharding.spec
+    else:
+        return
+    if len(spec) > len(shape):
+        raise bad_argument("out_sharding", out_sharding, f"a spec of at most {len(shape)} "
+                           f"entries, one per axis of the weight's shape {shape}")
+    names = set(getattr(mesh, "axis_names", ()) or ())
+    unknown = sorted({name for entry in spec if entry is not None
+                      for name in (entry if isinstance(entry, tuple) else (entry,))} - names)
+    if unknown:
+        where = f"the mesh's axes {sorted(names)}" if names else (
+            "the axes of a mesh (a PartitionSpec needs jax.set_mesh)")
+        raise bad_argument("out_sharding", out_sharding, f"a spec over {where}",
+                           f"{', '.join(map(repr, unknown))} is not one of them")

@@ -14,6 +14,7 @@ gives them the same kernel); a ``keras.random.SeedGenerator`` advances on every 
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -57,8 +58,14 @@ def _keras_axes(input_axes: Sequence[int] | None,
     if (input_axes is None) != (output_axes is None):
         raise xc.XavierError(f"input_axes and output_axes must be given together or not at all, "
                              f"got input_axes={input_axes!r}, output_axes={output_axes!r}")
-    return (None if input_axes is None else list(input_axes),
-            None if output_axes is None else list(output_axes))
+    for name, axes in (("input_axes", input_axes), ("output_axes", output_axes)):
+        if axes is not None and (isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence)
+                                 or not all(isinstance(a, numbers.Integral)
+                                            and not isinstance(a, bool) for a in axes)):
+            raise TypeError(f"{name} must be a sequence of ints (Keras' EinsumDense convention) "
+                            f"or None, got {name}={axes!r}")
+    return (None if input_axes is None else [int(a) for a in input_axes],
+            None if output_axes is None else [int(a) for a in output_axes])
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -143,6 +143,7 @@ class _Planner:
                 check_dtype(dtype)
                 self.drawable.add(dtype)
             resolved = self.spec(gain).resolve(record.shape, layout)
+            xc.check_drawable(resolved.distribution, dtype)
         except xc.XavierError as error:
             raise xc.XavierError(f"{variable.path} ({record.layer}): {error}") from error
         if gain != 1.0:

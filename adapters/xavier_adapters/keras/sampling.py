@@ -41,6 +41,7 @@ def draw(distribution: xc.Distribution, shape: Sequence[int], dtype: Any, seed: 
     """
     name = xc.dtype_name(keras.config.floatx() if dtype is None else dtype)
     work = check_dtype(name)
+    xc.check_drawable(distribution, name)
     shape = tuple(shape)
     if isinstance(distribution, xc.Uniform):
         values = keras.random.uniform(shape, minval=-distribution.bound,

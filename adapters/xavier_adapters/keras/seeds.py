@@ -42,6 +42,9 @@ def check_seed(seed: object) -> Seed:
     if seed is None or isinstance(seed, (keras.random.SeedGenerator, xc.PortableKey)):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if not 0 <= seed < 2**32:  # the JAX backend's seeds are uint32; one range everywhere
+            raise xc.errors.bad_argument("seed", seed, "an int in [0, 2**32), a "
+                                         "keras.random.SeedGenerator or None")
         return int(seed)
     raise xc.errors.bad_argument("seed", seed, "an int, a keras.random.SeedGenerator or None")
 

@@ -456,7 +456,9 @@ class Planner:
         if resolved is None:
             try:
                 xc.sampling_dtype(e.dtype)
-                resolved = self._resolved[key] = self._spec(gain).resolve(e.shape, layout)
+                resolved = self._spec(gain).resolve(e.shape, layout)
+                xc.check_drawable(resolved.distribution, e.dtype)
+                self._resolved[key] = resolved
             except xc.XavierError as error:
                 raise xc.XavierError(f"{e.name}: {error}") from error
         if gain != 1.0:

@@ -42,6 +42,15 @@ def _explicit_fans(fans: object) -> xc.Fans:
     return xc.Fans(int(fans[0]), int(fans[1]))
 
 
+def _check_tensor(tensor: object) -> None:
+    if not isinstance(tensor, torch.Tensor):
+        kind = f"{type(tensor).__module__}.{type(tensor).__name__}"
+        shape = getattr(tensor, "shape", None)
+        raise TypeError(f"tensor must be a torch.Tensor, got tensor=<{kind}"
+                        f"{f' of shape {tuple(shape)}' if shape is not None else ''}>; for a "
+                        "numpy array use xavier_adapters.numpy")
+
+
 def resolve(
     tensor: torch.Tensor,
     spec: xc.VarianceScaling,
@@ -58,6 +67,13 @@ def resolve(
       XavierError: both ``fans`` and ``layout`` given, bad ``fans``, a layout that does not fit
         the shape, or a tensor of rank < 2 with neither (a ``ValueError`` with torch's message).
     """
+    _check_tensor(tensor)
+    if not isinstance(spec, xc.VarianceScaling):
+        raise TypeError(f"spec must be an xavier_core.VarianceScaling (e.g. xc.glorot_uniform(), "
+                        f"xc.he('normal')), got spec={spec!r} ({type(spec).__name__})")
+    if layout is not None and not isinstance(layout, xc.Layout):
+        raise TypeError(f"layout must be an xavier_core.Layout (e.g. xc.TORCH.with_(groups=4)) "
+                        f"or None, got layout={layout!r} ({type(layout).__name__})")
     if fans is not None and layout is not None:
         raise xc.XavierError(
             f"give fans or layout, not both, got fans={fans!r}, layout={layout!r}")
@@ -114,6 +130,7 @@ def fill_(
       XavierError: ``tensor`` is not float16, bfloat16, float32, float64, complex64 or complex128
         (a complex DTensor is refused).
     """
+    _check_tensor(tensor)
     if tensor.is_complex() and isinstance(generator, xc.PortableKey):
         raise bad_argument("generator", generator, "a torch.Generator or None for a complex "
                            f"tensor (portable mode draws real weights), got a {tensor.dtype} one")
@@ -124,6 +141,7 @@ def fill_(
         work_dtype = getattr(torch, xc.sampling_dtype(tensor.dtype))
     if tensor.is_meta or tensor.numel() == 0:
         return tensor
+    xc.check_drawable(distribution, tensor.dtype)
     if isinstance(generator, xc.PortableKey):
         layout = xc.TORCH if layout is None else layout
         if dtensor.is_dtensor(tensor):
@@ -231,6 +249,7 @@ def variance_scaling_(
       >>> import torch, xavier_core as xc
       >>> w = variance_scaling_(torch.empty(256, 128), xc.he("normal"))
     """
+    _check_tensor(tensor)
     if tensor.numel() == 0 and tensor.dim() >= 2:
         return tensor  # nothing to draw; a zero-size axis has no fans (torch: no-op for (0, n))
     distribution = resolve(tensor, spec, fans=fans, layout=layout)
