@@ -80,6 +80,7 @@ def check_drawable(distribution: Any, dtype: object) -> None:
       xavier_core.errors.XavierError: the weight's largest value must be at most 65504 to ...
     """
     name = dtype_name(dtype)
+    name = {"complex64": "float32", "complex128": "float64"}.get(name, name)  # per part
     sampling_dtype(name)
     largest, smallest = FLOAT_LIMITS[name]
     std = float(distribution.std)
