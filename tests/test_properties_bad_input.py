@@ -11,7 +11,6 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from property_strategies import (
@@ -60,9 +59,6 @@ def test_layout_raises_only_clear_errors(in_axis: Any, out_axis: Any, batch_axis
                 grouped_axis=grouped)
 
 
-@pytest.mark.xfail(reason="AttributeError/OverflowError from inside: fixed by the lead's "
-                          "issue-16 commit (robustness2, not on main yet); drop this mark then",
-                   strict=False)
 @PROPERTY_SETTINGS
 @given(gain=numbers | junk, distribution=distributions, scale=numbers | junk, mode=modes,
        nonlinearity=junk, param=junk, cut=numbers | junk)
@@ -96,9 +92,6 @@ def test_einsum_and_dtypes_raise_only_clear_errors(equation: Any, operand: Any,
     call_safely(xc.sampling_dtype, dtype)
 
 
-@pytest.mark.xfail(reason="AttributeError/OverflowError from inside: fixed by the lead's "
-                          "issue-16 commit (robustness2, not on main yet); drop this mark then",
-                   strict=False)
 @PROPERTY_SETTINGS
 @given(gain=st.one_of(st.floats(0.0, 50.0), numbers, junk), shape=shapes,
        distribution=distributions, dtype=dtypes, seed=st.one_of(junk, st.integers(0, 2**32)),

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,9 +38,6 @@ generators = st.one_of(st.none(), junk, st.integers(0, 5).map(
 layouts = st.one_of(st.none(), junk, st.sampled_from([xc.TORCH, xc.CHANNELS_LAST]))
 
 
-@pytest.mark.xfail(reason="AttributeError/OverflowError from inside: fixed by the lead's "
-                          "issue-16 commit (robustness2, not on main yet); drop this mark then",
-                   strict=False)
 @PROPERTY_SETTINGS
 @given(tensor=tensors, gain=st.one_of(st.floats(0.0, 10.0), numbers, junk),
        generator=generators, layout=layouts,
@@ -56,9 +52,6 @@ def test_drop_ins_raise_only_clear_errors_or_draw_the_law(
                                  f"{initializer} {tuple(tensor.shape)} {tensor.dtype} gain={gain}")
 
 
-@pytest.mark.xfail(reason="AttributeError/OverflowError from inside: fixed by the lead's "
-                          "issue-16 commit (robustness2, not on main yet); drop this mark then",
-                   strict=False)
 @PROPERTY_SETTINGS
 @given(tensor=tensors, spec=st.one_of(junk, st.sampled_from(
            [xc.glorot_uniform(), xc.he("normal"), xc.lecun()])), layout=layouts)

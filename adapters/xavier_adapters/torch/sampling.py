@@ -200,6 +200,7 @@ def _named_(
     (plain int or float gain, torch's layout) cached per (factory, gain, shape): the spec is
     built and the fans read once per shape, not once per call. Only successful resolutions are
     cached, so every bad gain or shape still raises as it would uncached."""
+    _check_tensor(tensor)
     if fans is not None or layout is not None or (type(gain) is not float
                                                   and type(gain) is not int):
         return variance_scaling_(tensor, factory(gain), generator, fans=fans, layout=layout)
