@@ -53,7 +53,7 @@ from xavier_adapters.jax.initializers import (
     xavier_normal,
     xavier_uniform,
 )
-from xavier_adapters.jax.layers import Plan
+from xavier_adapters.jax.layers import RULES
 from xavier_adapters.jax.namespace import (
     constant,
     delta_orthogonal,
@@ -66,8 +66,10 @@ from xavier_adapters.jax.namespace import (
 )
 from xavier_adapters.jax.params import init_params, plan_params
 from xavier_adapters.jax.partitioning import with_partitioning
+from xavier_core.rules import Plan
 
 __all__ = [
+    "RULES",
     "Initializer",
     "Plan",
     "constant",

@@ -1,25 +1,29 @@
-"""init_params: layer-aware init of a Flax (linen or nnx) or Equinox parameter tree.
+"""init_params: layer-aware init of a Flax (linen or nnx) or Equinox model, on the model-level
+contract of :mod:`xavier_core.record` (the same as torch's and Keras' ``init_model``).
 
 A bare array carries no layer semantics, so ``kernel_init`` alone cannot know that a Flax Conv is
 grouped or that nnx packs four LSTM gates in one kernel. ``init_params`` reads the layers
-(:mod:`xavier_adapters.jax.layers`) and gives every weight the fans of DESIGN.md section 3.
+(:data:`xavier_adapters.jax.layers.RULES`) and gives every weight the fans of DESIGN.md
+section 3. The tree is read by :mod:`~xavier_adapters.jax.trees` and planned by
+:mod:`~xavier_adapters.jax.plan`; every check is done and every new value computed before the
+first one is written.
 """
 
 from __future__ import annotations
 
-import sys
 import zlib
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.jax.initializers import draw
-from xavier_adapters.jax.layers import Plan, Rules, equinox_rules, linen_rules, nnx_rules
+from xavier_adapters.jax.layers import ensure_builtin_rules
+from xavier_adapters.jax.plan import Planner, Step, plan_owners
 from xavier_adapters.jax.sharding import leaf_sharding, zeros
+from xavier_adapters.jax.trees import Tree, read
 from xavier_core.errors import bad_argument
+from xavier_core.rules import BiasPolicy, Gain, GainTable, Plan, Weight
 
 if TYPE_CHECKING:
     import jax
@@ -28,22 +32,17 @@ else:
     jax = require("jax", "jax")
     jnp = require("jax.numpy", "jax")
 
-Path = tuple[str, ...]
-Rebuild = Callable[[dict[Path, Any]], Any]
+WHAT_TO_DO = (
+    "Each line says what fixes it: register a rule for the layer "
+    "(xj.RULES.register(class or class name, rule)), give a weight its layout "
+    "(init_params(..., layouts={path glob: layout})), or initialize the leaf yourself after "
+    "init_params.")
+STRICT_HINT = (" init_params(..., strict=True) makes this an error, raised before anything is "
+               "written.")
+RESET_SALT = 0x5E5E7
+"""Folded into the key for the framework's own initializers, apart from the drawn weights."""
 
-
-@dataclass(frozen=True)
-class TreeParam:
-    """One parameter as found in a tree: where it is, which layer owns it, and what to do."""
-
-    path: Path
-    layer: str
-    value: Any
-    plan: Plan | None
-
-    @property
-    def name(self) -> str:
-        return "/".join(self.path)
+_FRAMEWORK_OF_KIND = {"linen": "flax.linen", "nnx": "flax.nnx", "equinox": "equinox"}
 
 
 def init_params(
@@ -51,44 +50,72 @@ def init_params(
     key: jax.Array,
     distribution: xc.DistributionName = "uniform",
     *,
-    gain: float | str = 1.0,
     model: Any = None,
     args: tuple[Any, ...] = (),
     kwargs: Mapping[str, Any] | None = None,
+    gain: Gain = 1.0,
+    bias: BiasPolicy = "zeros",
+    embeddings: bool = False,
     layouts: Mapping[str, xc.Layout] | None = None,
+    stride_aware: bool = True,
+    strict: bool = False,
 ) -> tuple[Any, xc.InitReport]:
-    """Glorot-initialize every weight of a known layer with that layer's fans; zero its biases.
+    """Glorot-initialize every weight of a known layer with that layer's fans, and say what became
+    of every other leaf.
 
-    Var[W] = gain^2 * 2 / (fan_in + fan_out) (Glorot & Bengio, 2010), with grouped convolutions
-    counted per group, packed gates per gate and transposed kernels the right way round (the
-    layer table is in :mod:`xavier_adapters.jax.layers`). Parameters of other layers are left as
-    they are and reported as ``unhandled``. Parameter ``p`` is drawn with
-    ``jax.random.fold_in(key, crc32(p))``: its values depend on its name, not on the rest of the
-    model.
+    Var[W] = gain^2 * 2 / (fan_in + fan_out) (Glorot & Bengio, 2010), with the fans read per
+    layer type by the rules of :data:`xavier_adapters.jax.RULES` (the table is in
+    :mod:`xavier_adapters.jax.layers`): grouped convolutions per group, packed gates per gate,
+    transposed kernels the right way round, strided convolutions stride-aware. Weight ``p`` is
+    drawn with ``jax.random.fold_in(key, crc32(p))``: its values depend on its name, not on the
+    rest of the model, and two weights of one call never share a stream.
+
+    Every array leaf ends in one state (``xavier_core.record``): ``drawn`` (with its fans),
+    ``zeroed``/``filled`` (a bias, by ``bias``), ``reset`` (an abstract leaf given the framework's
+    own initializer), ``kept`` with a reason (norm scales and running statistics, embeddings
+    unless asked, integer leaves) or ``unhandled`` (no rule knows it): those are warned about
+    (``xavier_core.UnhandledWarning``) with what to do.
+
+    Layers stacked by ``nn.scan``/``nn.vmap`` (the shape of one layer read from linen's trace),
+    ``nnx.vmap``/``nnx.scan`` or ``eqx.filter_vmap`` (the leading axes) are drawn with one layer's
+    fans; a stacked weight that cannot be read is refused, in ONE error that lists every such
+    weight with the ``layouts=`` entry that fixes it.
 
     Args:
       params: an ``equinox.Module``, a ``flax.nnx.Module``, or the variables (or params) of a
         ``flax.linen`` model, which also needs ``model``; or any pytree, with ``layouts``.
-        Leaves may be arrays or ``jax.ShapeDtypeStruct`` (a model built abstractly by
-        ``jax.eval_shape(model.init, ...)`` or ``nnx.eval_shape``: nothing is drawn twice).
+        Leaves may be ``jax.ShapeDtypeStruct`` (a model built by ``jax.eval_shape(model.init,
+        ...)`` or ``nnx.eval_shape``): afterwards none is left abstract but those named as
+        unhandled.
       key: a JAX PRNG key.
       distribution: ``"uniform"``, ``"normal"`` (untruncated) or ``"truncated_normal"``.
-      gain: a number, or a nonlinearity name for ``xavier_core.calculate_gain`` (``"relu"``).
       model: the ``flax.linen.Module`` that ``params`` belong to.
       args, kwargs: a linen model's inputs, to find its layers by an abstract trace of
         ``model.init`` (no values are computed). ``args`` may be arrays or ``ShapeDtypeStruct``;
         ``kwargs`` pass as they are (static flags such as ``train=False``).
-      layouts: ``{"path/to/param": Layout}`` for weights of other layers; they win over the table.
+      gain: a number, a nonlinearity name for ``xavier_core.calculate_gain`` (``"relu"``), or
+        a mapping from layer-path globs (``"encoder/*"``, fnmatch) to either.
+      bias: ``"zeros"`` (default), ``"keep"``, or a number every bias is filled with.
+      embeddings: also draw embedding tables (Flax ``Embed``, Equinox ``Embedding``), reading
+        ``(num, dim)`` as ``(in, out)``, as torch's ``init_model`` does.
+      layouts: ``{parameter-path glob: xavier_core.Layout}``, winning over every rule (the layout
+        covers the whole leaf, stacking axes as batch axes); a key that matches no leaf is an
+        error.
+      stride_aware: a strided convolution's fans count what each unit really feeds (README,
+        "Strided convolutions"); False reads fans as Flax and Equinox do.
+      strict: raise, before anything is written, if any leaf would be unhandled.
 
     Returns:
-      ``(new_params, report)``: a new tree of the same kind (the input is not modified) and an
-      ``InitReport`` with one record per parameter; ``print(report)`` shows a table.
+      ``(new_params, report)``: for linen and Equinox a new tree (the input is not modified);
+      an nnx Module is updated in place and returned. ``report`` is an ``InitReport``, one
+      record per array leaf; ``print(report)`` shows a summary line and a table.
 
     Raises:
-      XavierError: a bad distribution or gain, a plain pytree without ``model`` or ``layouts``, a
-        ``model`` that is not a linen Module, a ``layouts`` entry that names no parameter, a
-        weight whose rank does not fit its layer (layers stacked by vmap or scan: pass
-        ``layouts``), or a weight dtype the spec cannot draw. Nothing is returned when it raises.
+      XavierError: a bad distribution, gain, bias, flag or layout; a plain pytree without
+        ``model`` or ``layouts``; a ``model`` that is not a linen Module; a ``layouts`` or
+        ``gain`` key that matches nothing; stacked weights that cannot be read; a weight dtype
+        the spec cannot draw; with ``strict=True``, any unhandled leaf. Nothing is written (no
+        nnx Variable changes) when it raises.
 
     Example:
       >>> import equinox as eqx, jax
@@ -96,21 +123,32 @@ def init_params(
       >>> cell, report = init_params(cell, jax.random.key(1), gain="tanh")
       >>> report["weight_ih"].fans                   # (4 * 32, 16): fans per gate
       Fans(fan_in=16, fan_out=32)
+      >>> report.summary()
+      '4 tensors: 2 drawn, 2 zeroed (bias 2), 0 unhandled'
     """
-    spec = xc.glorot(distribution, xc.calculate_gain(gain) if isinstance(gain, str) else gain)
-    found, rebuild = _read(params, model, args, dict(kwargs or {}), plain=bool(layouts))
-    found = _override(found, layouts or {})
-    for param in found:
-        _check_rank(param)
-    steps = [_init_one(param, key, spec) for param in found]
-    new = {param.path: value for param, (value, _) in zip(found, steps, strict=True)
-           if value is not None}
-    return rebuild(new), xc.InitReport(record for _, record in steps)
+    xc.glorot(distribution)  # checks the name
+    planner, tree = _planner(params, model, args, kwargs, gain, bias, embeddings, layouts,
+                             stride_aware, plain=layouts is not None, distribution=distribution)
+    strict = _check_flag("strict", strict)
+    steps = planner.plan()
+    planner.check_readable()
+    planner.layouts.check_all_used([step.leaf.name for step in steps])
+    planner.gains.check_all_used(planner.drawn_layers)
+    report = xc.InitReport(step.record for step in steps)
+    if strict and report.unhandled:
+        raise xc.XavierError("strict=True: " + report.unhandled_message(WHAT_TO_DO))
+    new = _values(tree, steps, key)  # every value computed before the first is written
+    result = tree.write(new)
+    report.warn_unhandled(WHAT_TO_DO + STRICT_HINT)
+    return result, report
 
 
 def plan_params(params: Any, *, model: Any = None, args: tuple[Any, ...] = (),
-                kwargs: Mapping[str, Any] | None = None) -> dict[str, Plan]:
-    """The plan of each parameter a layer rule knows: its layout (None for a bias), its rank.
+                kwargs: Mapping[str, Any] | None = None,
+                layouts: Mapping[str, xc.Layout] | None = None,
+                stride_aware: bool = True) -> dict[str, Plan]:
+    """What :func:`init_params` would do to each leaf a rule (or ``layouts``) knows: a
+    ``xavier_core.rules`` plan (``Weight`` with its layout, ``Bias``, ``Keep``), by leaf name.
 
     The same reading of the tree as :func:`init_params` (same arguments), for drawing another
     spec with a layer's layout, e.g. He's fan_in: ``Initializer(xc.he(), plan.layout)``.
@@ -122,197 +160,69 @@ def plan_params(params: Any, *, model: Any = None, args: tuple[Any, ...] = (),
       >>> layout.in_axis, layout.out_axis, layout.groups
       (1, 0, 4)
     """
-    found, _ = _read(params, model, args, dict(kwargs or {}), plain=True)
-    return {param.name: param.plan for param in found if param.plan is not None}
-
-
-def _init_one(param: TreeParam, key: jax.Array, spec: xc.VarianceScaling
-              ) -> tuple[jax.Array | None, xc.InitRecord]:
-    """The new value of ``param`` (None: leave it) and its record."""
-    shape, plan = tuple(param.value.shape), param.plan
-    record = partial(xc.InitRecord, param.name, param.layer, shape)
-    if plan is None:
-        why = f"{param.layer} is not in the layer table" if param.layer else "no known layer"
-        return None, record("unhandled", reason=why)
-    placed = leaf_sharding(param.value)  # a sharded leaf stays sharded, each shard on its device
-    if plan.layout is None:
-        return zeros(shape, param.value.dtype, placed), record("zeroed", note=plan.note)
-    resolved = spec.resolve(shape, plan.layout)
-    param_key = jax.random.fold_in(key, zlib.crc32(param.name.encode()))
-    value = draw(resolved.distribution, param_key, shape, param.value.dtype, placed)
-    return value, record("drawn", resolved.fans, resolved.distribution, note=plan.note)
-
-
-def _check_rank(param: TreeParam) -> None:
-    """Refuse a weight whose rank does not fit its layer's layout (stacked layers)."""
-    plan, shape = param.plan, tuple(param.value.shape)
-    if plan is not None and plan.layout is not None and len(shape) != plan.rank:
-        raise xc.XavierError(
-            f"{param.name} must have rank {plan.rank} as a {param.layer} weight, got shape "
-            f"{shape}; for layers stacked by vmap or scan, pass "
-            f"layouts={{{param.name!r}: Layout(..., batch_axis=0)}}")
-
-
-def _override(found: list[TreeParam], layouts: Mapping[str, xc.Layout]) -> list[TreeParam]:
-    """``found`` with the plans of the parameters named in ``layouts`` replaced."""
-    names = [param.name for param in found]
-    for name, layout in layouts.items():
-        if name not in names:
-            examples = ", ".join(repr(n) for n in names[:3])
-            raise bad_argument("layouts", name, f"keyed by parameter paths such as {examples}")
-        if not isinstance(layout, xc.Layout):
-            raise bad_argument(f"layouts[{name!r}]", layout, "a xavier_core.Layout")
-    return [
-        replace(p, plan=Plan(layouts[p.name], len(p.value.shape), "layout given"))
-        if p.name in layouts else p
-        for p in found
-    ]
-
-
-def _read(params: Any, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
-          plain: bool) -> tuple[list[TreeParam], Rebuild]:
-    """The parameters of ``params`` with their plans, and how to rebuild the tree. A plain
-    pytree (no model) is refused unless ``plain``: nothing in it says what its layers are."""
-    equinox = sys.modules.get("equinox")  # a Module of a framework implies it is imported
-    nnx = sys.modules.get("flax.nnx")
-    if equinox is not None and isinstance(params, equinox.Module):
-        _refuse_model(model, "an equinox.Module")
-        return _equinox(params)
-    if nnx is not None and isinstance(params, nnx.Module):
-        _refuse_model(model, "a flax.nnx.Module")
-        return _nnx(params)
-    if model is not None:
-        return _linen(params, model, args, kwargs)
-    if not plain:
-        raise bad_argument("model", model, "the flax.linen Module of these variables",
-                           "a plain pytree carries no layer types; or pass layouts=")
-    return _pytree(params)
-
-
-def _refuse_model(model: Any, kind: str) -> None:
-    if model is not None:
-        raise bad_argument("model", type(model).__name__, "None", f"{kind} knows its layers")
-
-
-def _names(path: Iterable[Any]) -> Path:
-    """A jax key path as plain names: ``("layers", "0", "weight")``."""
-    parts = []
-    for entry in path:
-        for attribute in ("key", "name", "idx"):
-            if hasattr(entry, attribute):
-                parts.append(str(getattr(entry, attribute)))
-                break
-        else:
-            parts.append(str(entry))
-    return tuple(parts)
-
-
-def _is_float(leaf: Any) -> bool:
-    dtype = getattr(leaf, "dtype", None)
-    return hasattr(leaf, "shape") and dtype is not None and jnp.issubdtype(dtype, jnp.inexact)
-
-
-def _collect(modules: Iterable[tuple[Path, Any]], leaves: Iterable[tuple[Path, Any]],
-             rules_of: Callable[[Any], Rules]) -> list[TreeParam]:
-    """Each float leaf with the plan its layer's rule gives it. Parents are read first, so a
-    layer can claim its children's parameters (packed gates)."""
-    owners: dict[Path, str] = {}
-    plans: dict[Path, tuple[str, Plan]] = {}
-    for module_path, module in sorted(modules, key=lambda item: len(item[0])):
-        owners[module_path] = type(module).__name__
-        for relative, plan in rules_of(module).items():
-            plans.setdefault(module_path + relative, (type(module).__name__, plan))
-
-    def owner(path: Path) -> str:
-        prefixes = (path[:cut] for cut in range(len(path) - 1, -1, -1))
-        return next((owners[p] for p in prefixes if p in owners), "")
-
-    found = []
-    for path, leaf in leaves:
-        if _is_float(leaf):
-            layer, plan = plans.get(path, (owner(path), None))
-            found.append(TreeParam(path, layer, leaf, plan))
+    planner, _ = _planner(params, model, args, kwargs, 1.0, "zeros", True, layouts,
+                          stride_aware, plain=True, distribution="uniform")
+    found: dict[str, Plan] = {}
+    owners = {path: owner.plan for path, owner in plan_owners(planner.tree).items()}
+    for leaf in planner.tree.leaves:
+        override = planner.layouts.lookup(leaf.name) if planner.layouts else None
+        if override is not None:
+            found[leaf.name] = Weight(override, "layout from layouts=")
+        elif leaf.path in owners:
+            plan = owners[leaf.path]
+            if isinstance(plan, Weight) and plan.layout.strides and not stride_aware:
+                plan = Weight(plan.layout.with_(strides=()), plan.note, plan.rank)
+            found[leaf.name] = plan  # type: ignore[assignment]
     return found
 
 
-def _replacer(new: dict[Path, Any], strip: Callable[[Path], Path | None]) -> Callable[..., Any]:
-    def replace_leaf(path: Any, leaf: Any) -> Any:
-        name = strip(_names(path))
-        return leaf if name is None else new.get(name, leaf)
-
-    return replace_leaf
-
-
-def _equinox(model: Any) -> tuple[list[TreeParam], Rebuild]:
-    equinox = sys.modules["equinox"]
-
-    def modules(node: Any, prefix: Path) -> Iterable[tuple[Path, Any]]:
-        yield prefix, node
-        children = jax.tree_util.tree_flatten_with_path(
-            node, is_leaf=lambda x: x is not node and isinstance(x, equinox.Module))[0]
-        for path, child in children:
-            if isinstance(child, equinox.Module):
-                yield from modules(child, prefix + _names(path))
-
-    leaves = [(_names(p), leaf) for p, leaf in jax.tree_util.tree_flatten_with_path(model)[0]]
-    found = _collect(modules(model, ()), leaves, equinox_rules)
-    return found, lambda new: jax.tree_util.tree_map_with_path(
-        _replacer(new, lambda name: name), model)
+def _planner(params: Any, model: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any] | None,
+             gain: Gain, bias: BiasPolicy, embeddings: bool,
+             layouts: Mapping[str, xc.Layout] | None, stride_aware: bool, plain: bool,
+             distribution: xc.DistributionName) -> tuple[Planner, Tree]:
+    if not isinstance(args, tuple):
+        raise bad_argument("args", args, "a tuple of the linen model's inputs")
+    tree = read(params, model, args, dict(kwargs or {}))
+    if tree.kind == "pytree" and not plain:
+        raise bad_argument("model", model, "the flax.linen Module of these variables",
+                           "a plain pytree carries no layer types; or pass layouts=")
+    if tree.kind in _FRAMEWORK_OF_KIND:
+        ensure_builtin_rules(_FRAMEWORK_OF_KIND[tree.kind])
+    planner = Planner(tree, distribution, GainTable(gain), xc.rules.check_bias_policy(bias),
+                      _check_flag("embeddings", embeddings),
+                      _check_flag("stride_aware", stride_aware), xc.rules.layout_table(layouts))
+    return planner, tree
 
 
-def _nnx(model: Any) -> tuple[list[TreeParam], Rebuild]:
-    nnx = sys.modules["flax.nnx"]
-    modules = [(tuple(map(str, path)), node) for path, node in nnx.iter_graph(model)
-               if isinstance(node, nnx.Module)]
-    graphdef, state, rest = nnx.split(model, nnx.Param, ...)
-    # An nnx.Param holds its array one attribute down (.value): strip that last key.
-    leaves = [(_names(p[:-1]), leaf) for p, leaf in jax.tree_util.tree_flatten_with_path(state)[0]]
-    found = _collect(modules, leaves, nnx_rules)
-
-    def rebuild(new: dict[Path, Any]) -> Any:
-        replace_leaf = _replacer(new, lambda name: name[:-1])
-        return nnx.merge(graphdef, jax.tree_util.tree_map_with_path(replace_leaf, state), rest)
-
-    return found, rebuild
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise bad_argument(name, value, "True or False")
+    return value
 
 
-def _linen(variables: Any, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-           ) -> tuple[list[TreeParam], Rebuild]:
-    nn = require("flax.linen", "flax")
-    if not isinstance(model, nn.Module):
-        raise bad_argument("model", type(model).__name__, "a flax.linen Module")
-    nested = isinstance(variables, Mapping) and "params" in variables
-
-    def strip(name: Path) -> Path | None:  # "params/Dense_0/kernel" -> "Dense_0/kernel"
-        if not nested:
-            return name
-        return name[1:] if name[:1] == ("params",) else None
-
-    leaves = [(strip(_names(p)), leaf)
-              for p, leaf in jax.tree_util.tree_flatten_with_path(variables)[0]]
-    found = _collect(_linen_modules(model, args, kwargs),
-                     [(name, leaf) for name, leaf in leaves if name is not None], linen_rules)
-    return found, lambda new: jax.tree_util.tree_map_with_path(_replacer(new, strip), variables)
+def _stream(key: jax.Array, name: str) -> jax.Array:
+    return jax.random.fold_in(key, zlib.crc32(name.encode()))
 
 
-def _linen_modules(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-                   ) -> list[tuple[Path, Any]]:
-    """Every module ``model.init(key, *args, **kwargs)`` calls, by path, from an abstract trace."""
-    nn = require("flax.linen", "flax")
-    seen: dict[Path, Any] = {}
-
-    def record(next_fun: Callable[..., Any], call_args: Any, call_kwargs: Any, context: Any
-               ) -> Any:
-        seen.setdefault(tuple(context.module.path), context.module)
-        return next_fun(*call_args, **call_kwargs)
-
-    with nn.intercept_methods(record):
-        jax.eval_shape(partial(model.init, **kwargs), jax.random.key(0), *args)
-    return list(seen.items())
-
-
-def _pytree(params: Any) -> tuple[list[TreeParam], Rebuild]:
-    leaves = [(_names(p), leaf) for p, leaf in jax.tree_util.tree_flatten_with_path(params)[0]]
-    found = [TreeParam(path, "", leaf, None) for path, leaf in leaves if _is_float(leaf)]
-    return found, lambda new: jax.tree_util.tree_map_with_path(
-        _replacer(new, lambda name: name), params)
+def _values(tree: Tree, steps: list[Step], key: jax.Array) -> dict[Any, Any]:
+    """The new value of every leaf that changes, by leaf key."""
+    new: dict[Any, Any] = {}
+    own_values = None
+    reset_key = jax.random.fold_in(key, RESET_SALT)
+    for step in steps:
+        leaf, record = step.leaf, step.record
+        shape, dtype, sharding = record.shape, leaf.value.dtype, leaf_sharding(leaf.value)
+        if step.action == "draw":
+            assert record.distribution is not None
+            new[leaf.key] = draw(record.distribution, _stream(key, leaf.name), shape, dtype,
+                                 sharding)
+        elif step.action == "fill":
+            new[leaf.key] = zeros(shape, dtype, sharding) + jnp.asarray(step.constant, dtype)
+        elif step.action == "own" and step.own_init is not None:
+            new[leaf.key] = step.own_init(_stream(reset_key, leaf.name), shape, dtype)
+        elif step.action == "own":
+            if own_values is None:
+                assert tree.own_values is not None
+                own_values = tree.own_values(reset_key)
+            new[leaf.key] = own_values[leaf.key]
+    return new

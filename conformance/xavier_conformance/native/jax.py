@@ -55,9 +55,9 @@ def _he_transposed_row(seed: int) -> NativeRow:
     layer, x = nn.ConvTranspose(64, (3, 3), transpose_kernel=True), jax.numpy.ones((1, 8, 8, 16))
     variables = layer.init(jax.random.key(0), x)
     plan = xj.plan_params(variables, model=layer, args=(x,))
-    (name,) = [n for n, p in plan.items() if p.layout is not None]
+    (name,) = [n for n, p in plan.items() if isinstance(p, xc.rules.Weight)]
     he = xc.he("uniform")
-    init = xj.Initializer(he, plan[name].layout)
+    init = xj.Initializer(he, plan[name].layout)  # type: ignore[union-attr]
     kernel = init(jax.random.key(seed + 200), variables["params"]["kernel"].shape)
     return NativeRow("flax-ConvTranspose-16-64-k3-transpose_kernel-he-fan_in", np.asarray(kernel),
                      xc.Fans(144, 576), he)
