@@ -42,3 +42,18 @@ def test_same_values_every_call_and_config_round_trip() -> None:
     again = ki.GlorotUniform.from_config(init.get_config())
     assert again.seed == KEY
     np.testing.assert_array_equal(first, keras.ops.convert_to_numpy(again((8, 8))))
+
+
+def test_init_model_with_a_key_equals_torch_init_model() -> None:
+    torch = pytest.importorskip("torch")
+    from xavier_adapters import keras as xk
+    from xavier_adapters import torch as xt
+
+    model = keras.Sequential([keras.Input((12,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3)])
+    xk.init_model(model, seed=KEY)
+    twin = torch.nn.Sequential(torch.nn.Linear(12, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    xt.init_model(twin, generator=KEY)
+    for layer, linear in zip(model.layers, (twin[0], twin[2]), strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(layer.kernel),
+                                      linear.weight.detach().numpy().T)

@@ -17,7 +17,7 @@ from typing import Any
 import xavier_core as xc
 from xavier_adapters._require import require
 from xavier_adapters.keras.layers import check_plan, rule_plans
-from xavier_adapters.keras.sampling import KERAS_TRUNCATION_CUT, check_dtype, draw
+from xavier_adapters.keras.sampling import KERAS_TRUNCATION_CUT, check_dtype, draw, draw_portable
 from xavier_adapters.keras.seeds import Seed, SeedStream
 from xavier_core.record import State
 from xavier_core.rules import (
@@ -73,6 +73,8 @@ class _Step:
     record: xc.InitRecord
     variable: Any
     constant: float | None = None
+    layout: xc.Layout | None = None
+    layer_path: str = ""
 
 
 @dataclass
@@ -152,7 +154,7 @@ class _Planner:
             notes.append(xc.rules.packed_hint(variable.path, layer.name, "xc.CHANNELS_LAST"))
         return _Step(xc.InitRecord(record.name, record.layer, record.shape, "drawn",
                                    resolved.fans, resolved.distribution, note=_join(*notes)),
-                     variable)
+                     variable, layout=layout, layer_path=layer_path)
 
     def spec(self, gain: float) -> xc.VarianceScaling:
         if gain not in self.specs:
@@ -293,15 +295,33 @@ def init_model(
     report = xc.InitReport(step.record for step in steps)
     if strict and report.unhandled:
         raise xc.XavierError(report.unhandled_message(WHAT_TO_DO))
+    keys = _portable_keys(steps, seed)
     for step in steps:
-        _write(step, seeds)
+        _write(step, seeds, keys.get(id(step)))
     report.warn_unhandled(WHAT_TO_DO + STRICT_HINT)
     return report
 
 
-def _write(step: _Step, seeds: SeedStream) -> None:
+def _portable_keys(steps: list[_Step], seed: object) -> dict[int, xc.PortableKey]:
+    """With a PortableKey: each drawn variable's ``key.for_tensor(layer, role)``, ``layer``
+    counting the layers with drawn variables and ``role`` the drawn variables within the layer,
+    in model order (as torch's ``init_model``)."""
+    if not isinstance(seed, xc.PortableKey):
+        return {}
+    layers: dict[str, list[_Step]] = {}
+    for step in steps:
+        if step.record.state == "drawn":
+            layers.setdefault(step.layer_path, []).append(step)
+    return {id(step): seed.for_tensor(layer, role)
+            for layer, drawn in enumerate(layers.values()) for role, step in enumerate(drawn)}
+
+
+def _write(step: _Step, seeds: SeedStream, key: xc.PortableKey | None = None) -> None:
     record, variable = step.record, step.variable
-    if record.state == "drawn":
+    if record.state == "drawn" and key is not None:
+        variable.assign(draw_portable(record.distribution, record.shape, variable.dtype, key,
+                                      step.layout or xc.CHANNELS_LAST))
+    elif record.state == "drawn":
         variable.assign(draw(record.distribution, record.shape, variable.dtype, seeds.next()))
     elif step.constant is not None:
         variable.assign(keras.ops.full(record.shape, step.constant, dtype=variable.dtype))
