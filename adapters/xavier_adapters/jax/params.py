@@ -124,7 +124,7 @@ def init_params(
       >>> report["weight_ih"].fans                   # (4 * 32, 16): fans per gate
       Fans(fan_in=16, fan_out=32)
       >>> report.summary()
-      '4 tensors: 2 drawn, 2 zeroed (bias 2), 0 unhandled'
+      '3 tensors: 2 drawn, 1 zeroed (bias 1), 0 unhandled'
     """
     xc.glorot(distribution)  # checks the name
     planner, tree = _planner(params, model, args, kwargs, gain, bias, embeddings, layouts,
