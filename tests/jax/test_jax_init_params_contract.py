@@ -118,3 +118,43 @@ def test_error_at_the_last_parameter_leaves_nnx_bit_identical(
         xj.init_params(model, KEY)
     for old, new in zip(before, _snapshot(model), strict=True):
         np.testing.assert_array_equal(old, new)
+
+
+def _abstract(leaves: Any) -> list[Any]:
+    return [leaf for leaf in jax.tree_util.tree_leaves(leaves)
+            if isinstance(leaf, jax.ShapeDtypeStruct)]
+
+
+def test_linen_eval_shape_flow_leaves_nothing_abstract() -> None:
+    model = nn.Sequential([nn.Dense(8), nn.LayerNorm(), nn.BatchNorm(use_running_average=True)])
+    x = jax.ShapeDtypeStruct((2, 4), jnp.float32)
+    abstract = jax.eval_shape(model.init, KEY, x)
+    new, report = xj.init_params(abstract, jax.random.key(1), model=model, args=(x,))
+    assert not _abstract(new)
+    assert report["batch_stats/layers_2/var"].state == "reset"
+    np.testing.assert_array_equal(np.asarray(new["batch_stats"]["layers_2"]["var"]), 1.0)
+    np.testing.assert_array_equal(np.asarray(new["params"]["layers_1"]["scale"]), 1.0)
+
+
+def test_nnx_eval_shape_flow_leaves_nothing_abstract() -> None:
+    class Model(nnx.Module):
+        def __init__(self, rngs: nnx.Rngs) -> None:
+            self.embed = nnx.Embed(100, 16, rngs=rngs)
+            self.norm = nnx.LayerNorm(16, rngs=rngs)
+            self.bn = nnx.BatchNorm(16, rngs=rngs)
+
+    model = nnx.eval_shape(lambda: Model(nnx.Rngs(0)))
+    model, report = xj.init_params(model, jax.random.key(2))
+    assert not _abstract(nnx.state(model))
+    assert report["embed/embedding"].state == "reset"
+    np.testing.assert_array_equal(np.asarray(model.bn.var[...]), 1.0)
+
+
+def test_embeddings_opt_in() -> None:
+    table = eqx.nn.Embedding(1000, 64, key=KEY)
+    _, report = xj.init_params(table, KEY)
+    assert report["weight"].state == "kept" and report["weight"].reason == "embedding"
+    new, report = xj.init_params(table, KEY, embeddings=True)
+    assert report["weight"].fans == (1000, 64)
+    for result in stats.check_sample(np.asarray(new.weight), report["weight"].distribution):
+        assert result.passed, result.describe()
