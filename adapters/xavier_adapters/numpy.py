@@ -35,6 +35,11 @@ def numpy_dtype(dtype: DTypeLike | str) -> np.dtype:
     return np.dtype(name)
 
 
+_REAL_DTYPES = {name: (np.dtype(name), np.dtype(xc.sampling_dtype(name)))
+                for name in ("float16", "float32", "float64")}
+"""(target, sampling dtype) of the plain real dtype names, looked up without name round trips."""
+
+
 def _check_rng(rng: object) -> None:
     if rng is None or isinstance(rng, np.random.Generator):
         return
@@ -70,19 +75,20 @@ def sample(
     shape = check_shape(shape)
     if not isinstance(rng, xc.PortableKey):
         _check_rng(rng)
-    target = numpy_dtype(dtype)
+    plain = _REAL_DTYPES.get(dtype) if type(dtype) is str else None
+    target = plain[0] if plain is not None else numpy_dtype(dtype)
     xc.check_drawable(distribution, target.name)
     if isinstance(rng, xc.PortableKey):  # the reference of portable mode, canonical order
         work_name = xc.sampling_dtype(target.name)
         return xc.portable.sample(rng, distribution, shape, layout, work_name).astype(
             target, copy=False)
     generator = np.random.default_rng(rng)
-    if xc.is_complex(target.name):
+    if plain is None and xc.is_complex(target.name):
         part = xc.complex_law(distribution).part
         real = sample(part, shape, rng=generator, dtype=xc.part_dtype(target.name))
         imag = sample(part, shape, rng=generator, dtype=xc.part_dtype(target.name))
         return (real + 1j * imag).astype(target, copy=False)
-    work = np.dtype(xc.sampling_dtype(target.name))
+    work = plain[1] if plain is not None else np.dtype(xc.sampling_dtype(target.name))
     if isinstance(distribution, xc.Uniform):
         values = generator.random(shape, dtype=work)
         values *= 2.0
@@ -157,7 +163,7 @@ def _named(
         if len(_RESOLVED) >= RESOLVED_CACHE_SIZE:
             _RESOLVED.clear()
         _RESOLVED[key] = entry
-    return sample(entry[1], shape, rng=rng, dtype=dtype)
+    return sample(entry[1], shape, rng=rng, dtype=dtype, layout=layout)
 
 
 def glorot_uniform(
