@@ -1,5 +1,6 @@
 """The strided-nets experiment: stride-aware fans keep the signal steadier than stride-blind ones
-(torch here; Keras in tests/keras/test_keras_strides.py), and the figure is drawn."""
+(torch here, and the ViT patch embedding in JAX/Flax; Keras in tests/keras/test_keras_strides.py),
+and the figure is drawn."""
 
 from __future__ import annotations
 
@@ -15,16 +16,21 @@ BATCH = 32
 
 
 @functools.cache
-def _run(net: str, activation: str, stride_aware: bool) -> strides.StrideRun:
-    return strides.run(strides.load("torch"), net, activation, stride_aware, SEEDS, BATCH)
+def _run(net: str, activation: str, stride_aware: bool, framework: str = "torch"
+         ) -> strides.StrideRun:
+    return strides.run(strides.load(framework), net, activation, stride_aware, SEEDS, BATCH)
 
 
+@pytest.mark.parametrize("framework", ["torch", "jax"])
 @pytest.mark.parametrize("activation", strides.ACTIVATIONS)
 def test_vit_patch_embedding_keeps_the_input_variance_only_when_stride_aware(
-        activation: str) -> None:
+        activation: str, framework: str) -> None:
     # k = s = 16: stride-blind Glorot std is 11x too small, so Var[h] falls about 100x.
-    aware = _run("vit", activation, True).first_activation
-    blind = _run("vit", activation, False).first_activation
+    # jax: Flax linen nn.Conv strides read by xj.init_params (stride_aware=True by default).
+    if framework == "jax":
+        pytest.importorskip("flax")
+    aware = _run("vit", activation, True, framework).first_activation
+    blind = _run("vit", activation, False, framework).first_activation
     assert 0.4 < aware < 1.6, f"got Var[h] {aware:.3g} after the patch embedding, but should be " \
         "about the input's 1 with stride-aware fans"
     assert aware / blind > 8, f"got stride-aware / stride-blind Var[h] {aware / blind:.3g}, but " \
