@@ -20,6 +20,12 @@ LINEN = [
      (8, 8, 32), (72, 144)),
     ("flax-ConvTranspose-16-64-k3", lambda: nn.ConvTranspose(64, (3, 3)), (8, 8, 16),
      (144, 576)),
+    # Strided: an input unit feeds out x prod(k / s) outputs (init_params is stride-aware).
+    ("flax-Conv-16-32-k3-s2", lambda: nn.Conv(32, (3, 3), strides=2), (9, 9, 16), (144, 72)),
+    ("flax-Conv-3-768-k16-s16-patch", lambda: nn.Conv(768, (16, 16), strides=16), (32, 32, 3),
+     (768, 768)),
+    ("flax-ConvTranspose-32-16-k2-s2", lambda: nn.ConvTranspose(16, (2, 2), strides=(2, 2)),
+     (8, 8, 32), (32, 64)),
 ]
 # (id, equinox layer, parameter, correct fans): Equinox stores weights as torch does.
 EQUINOX = [
