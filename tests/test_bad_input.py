@@ -25,6 +25,8 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      r"gain must be 0 or between 1e-150 and 1e\+150, got gain=1358"),
     ("fans-huge-int", lambda: xc.glorot_uniform().distribution_for(xc.Fans(HUGE, 1)),
      xc.XavierError, r"fans must be fans a float64 can hold .*, got fans=\(1358"),
+    ("scale-huge-int", lambda: xc.VarianceScaling(scale=HUGE), xc.XavierError,
+     r"scale must be a finite number >= 0, got scale=1358"),
     ("torch-fans-huge-int", lambda: xt.xavier_uniform_(torch.empty(4, 4), fans=(HUGE, 1)),
      xc.XavierError, r"fans must be"),
     # was a silent std of 0 (gain^2 underflowed)

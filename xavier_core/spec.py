@@ -44,6 +44,14 @@ def _inverse_n(mode: str, fans: Fans) -> float:
     return 1.0 / math.sqrt(fan_in * fan_out)
 
 
+def _fits_float64(value: float) -> bool:
+    """A finite real that float64 holds (an int beyond it is not finite there)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 @dataclass(frozen=True)
 class VarianceScaling:
     """variance = scale / n, with n picked by ``mode``, drawn from ``distribution``.
@@ -67,7 +75,7 @@ class VarianceScaling:
         scale = self.scale
         plain = type(scale) is float or type(scale) is int  # skips the ABC check
         if ((not plain and (not isinstance(scale, numbers.Real) or isinstance(scale, bool)))
-                or not math.isfinite(scale) or scale < 0):
+                or not _fits_float64(scale) or scale < 0):
             raise bad_argument("scale", scale, "a finite number >= 0")
         if self.mode not in MODES:
             raise bad_argument("mode", self.mode, f"one of {', '.join(MODES)}")
