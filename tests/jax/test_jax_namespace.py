@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -24,25 +26,14 @@ from xavier_adapters import jax as xj
 from xavier_adapters.jax import namespace
 from xavier_conformance import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from signatures import assert_compatible
+
 
 def jax_public_names() -> list[str]:
     module = jax.nn.initializers
     return sorted(name for name in dir(module) if not name.startswith("_")
                   and getattr(getattr(module, name), "__module__", "").startswith("jax"))
-
-
-def assert_compatible(ours: inspect.Signature, theirs: inspect.Signature, name: str) -> None:
-    """Each of JAX's parameters in ours, same name, kind, position and default; ours may add
-    keyword-only parameters with defaults."""
-    mine = list(ours.parameters.values())
-    for index, param in enumerate(theirs.parameters.values()):
-        assert index < len(mine), f"got no parameter {param.name!r}, but should have it [{name}]"
-        got = mine[index]
-        assert (got.name, got.kind, got.default) == (param.name, param.kind, param.default), \
-            f"got {got}, but should be {param} [{name}]"
-    for extra in mine[len(theirs.parameters):]:
-        assert extra.kind == inspect.Parameter.KEYWORD_ONLY and extra.default is not extra.empty, \
-            f"got extra parameter {extra}, but should be keyword-only with a default [{name}]"
 
 
 def test_jax_surface_is_what_we_expect() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -20,23 +22,12 @@ import xavier_core as xc
 from xavier_adapters import keras as xk
 from xavier_adapters.keras import namespace
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from signatures import assert_compatible
+
 
 def keras_public_names() -> list[str]:
     return sorted(name for name in dir(keras.initializers) if not name.startswith("_"))
-
-
-def assert_compatible(ours: inspect.Signature, theirs: inspect.Signature, name: str) -> None:
-    """Each of Keras' parameters in ours, same name, kind, position and default; ours may add
-    keyword-only parameters with defaults."""
-    mine = list(ours.parameters.values())
-    for index, param in enumerate(theirs.parameters.values()):
-        assert index < len(mine), f"got no parameter {param.name!r}, but should have it [{name}]"
-        got = mine[index]
-        assert (got.name, got.kind, got.default) == (param.name, param.kind, param.default), \
-            f"got {got}, but should be {param} [{name}]"
-    for extra in mine[len(theirs.parameters):]:
-        assert extra.kind == inspect.Parameter.KEYWORD_ONLY and extra.default is not extra.empty, \
-            f"got extra parameter {extra}, but should be keyword-only with a default [{name}]"
 
 
 def test_keras_surface_is_what_we_expect() -> None:

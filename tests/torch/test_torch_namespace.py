@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -19,26 +21,15 @@ import xavier_core as xc
 from xavier_adapters import torch as xt
 from xavier_adapters.torch import nn_init
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from signatures import assert_compatible
+
 
 def torch_public_names() -> list[str]:
     """The public functions torch.nn.init defines (not what it imports: math, Tensor, ...)."""
     return sorted(name for name, value in vars(torch.nn.init).items()
                   if not name.startswith("_") and callable(value)
                   and getattr(value, "__module__", None) == "torch.nn.init")
-
-
-def assert_compatible(ours: inspect.Signature, theirs: inspect.Signature, name: str) -> None:
-    """Each of torch's parameters in ours, same name, kind, position and default; ours may add
-    keyword-only parameters with defaults."""
-    mine = list(ours.parameters.values())
-    for index, param in enumerate(theirs.parameters.values()):
-        assert index < len(mine), f"got no parameter {param.name!r}, but should have it [{name}]"
-        got = mine[index]
-        assert (got.name, got.kind, got.default) == (param.name, param.kind, param.default), \
-            f"got {got}, but should be {param} [{name}]"
-    for extra in mine[len(theirs.parameters):]:
-        assert extra.kind == inspect.Parameter.KEYWORD_ONLY and extra.default is not extra.empty, \
-            f"got extra parameter {extra}, but should be keyword-only with a default [{name}]"
 
 
 def test_torch_surface_is_what_we_expect() -> None:
