@@ -44,6 +44,12 @@ def test_torch_and_keras_layouts_hold_the_same_values() -> None:
     assert np.array_equal(torch_weight.transpose(2, 3, 1, 0), keras_kernel)
 
 
-def test_complex_has_no_portable_draw() -> None:
-    with pytest.raises(xc.XavierError, match="dtype='complex64'"):
-        xnp.glorot_uniform((4, 4), rng=xc.PortableKey(0), dtype="complex64")
+@pytest.mark.parametrize("dtype", ["complex64", np.complex128], ids=["complex64", "complex128"])
+def test_complex_has_no_portable_draw(dtype: object) -> None:
+    name = np.dtype(dtype).name
+    message = (rf"^dtype must be a real floating dtype \(float16, bfloat16, float32, float64\) "
+               rf"with a PortableKey, got dtype='{name}'; portable mode draws real weights only")
+    with pytest.raises(xc.XavierError, match=message):
+        xnp.glorot_uniform((4, 4), rng=xc.PortableKey(0), dtype=dtype)
+    with pytest.raises(xc.XavierError, match=message):
+        xc.portable.sampling_dtype(dtype)

@@ -47,6 +47,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from xavier_core.distributions import Distribution, Normal, TruncatedNormal, Uniform
+from xavier_core.dtypes import FLOAT_DTYPES, dtype_name
+from xavier_core.dtypes import sampling_dtype as _sampling_dtype
 from xavier_core.errors import XavierError, bad_argument
 from xavier_core.fans import CHANNELS_LAST, Layout, check_shape, normalize_axes
 
@@ -465,6 +467,26 @@ def draw(ops: Ops, key: PortableKey, distribution: Distribution, shape: Sequence
     if isinstance(distribution, TruncatedNormal):
         values = ops.clip(values, -_f32(distribution.bound), _f32(distribution.bound))
     return ops.to_float64(values) if dtype == "float64" else values
+
+
+def sampling_dtype(dtype: object) -> str:
+    """The sampling dtype of a portable draw into a weight of ``dtype``: ``"float32"`` (float16,
+    bfloat16 and float32 weights) or ``"float64"``.
+
+    Raises:
+      XavierError: ``dtype`` is complex (portable mode draws real weights only; the message says
+        so and what to pass instead) or not floating.
+
+    Example:
+      >>> sampling_dtype("bfloat16")
+      'float32'
+    """
+    name = dtype_name(dtype)
+    if name.startswith("complex"):
+        raise bad_argument("dtype", name, f"a real floating dtype ({', '.join(FLOAT_DTYPES)}) "
+                           "with a PortableKey", "portable mode draws real weights only; draw a "
+                           "complex weight from a framework seed or generator instead")
+    return _sampling_dtype(name)
 
 
 def sample(key: PortableKey, distribution: Distribution, shape: Sequence[int],

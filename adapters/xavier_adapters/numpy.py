@@ -67,7 +67,7 @@ def sample(
 
     Raises:
       TypeError: ``distribution`` is not a Uniform, Normal or TruncatedNormal.
-      XavierError: a bad shape, dtype or ``rng``.
+      XavierError: a bad shape, dtype or ``rng`` (a complex dtype with a PortableKey ``rng``).
     """
     if not isinstance(distribution, (xc.Uniform, xc.Normal, xc.TruncatedNormal)):
         raise TypeError(f"distribution must be an xavier_core Uniform, Normal or TruncatedNormal, "
@@ -75,11 +75,13 @@ def sample(
     shape = check_shape(shape)
     if not isinstance(rng, xc.PortableKey):
         _check_rng(rng)
+    elif type(dtype) is not str or dtype not in _REAL_DTYPES:
+        xc.portable.sampling_dtype(dtype)  # refuses a complex dtype: portable draws are real
     plain = _REAL_DTYPES.get(dtype) if type(dtype) is str else None
     target = plain[0] if plain is not None else numpy_dtype(dtype)
     xc.check_drawable(distribution, target.name)
     if isinstance(rng, xc.PortableKey):  # the reference of portable mode, canonical order
-        work_name = xc.sampling_dtype(target.name)
+        work_name = xc.portable.sampling_dtype(target.name)
         return xc.portable.sample(rng, distribution, shape, layout, work_name).astype(
             target, copy=False)
     generator = np.random.default_rng(rng)

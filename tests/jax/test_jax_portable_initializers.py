@@ -89,3 +89,11 @@ def test_sharded_draw_is_the_unsharded_reference(law: str, case: str, devices: i
     assert _mismatches(got, _expected(law, shape, layout, "float32", key)) == 0
     for shard in got.addressable_shards:  # each device holds its own block only
         assert shard.data.shape == (shape[0] // devices, *shape[1:])
+
+
+@pytest.mark.parametrize("dtype", [jnp.complex64], ids=["complex64"])
+def test_complex_dtype_with_a_portable_key_is_refused_clearly(dtype: object) -> None:
+    with pytest.raises(xc.XavierError, match=r"^dtype must be a real floating dtype \(float16, "
+                       r"bfloat16, float32, float64\) with a PortableKey, got dtype='complex64'; "
+                       r"portable mode draws real weights only"):
+        xj.glorot_uniform()(xc.PortableKey(0), (4, 4), dtype)

@@ -75,6 +75,7 @@ def jax_key(key: xc.PortableKey) -> jax.Array:
 def draw(key: xc.PortableKey, distribution: xc.Distribution, shape: tuple[int, ...],
          layout: xc.Layout, dtype: np.dtype, out_sharding: Any = None) -> jax.Array:
     """The portable draw of a weight of ``shape`` in ``layout``, cast once to ``dtype``."""
+    xp.sampling_dtype(dtype)  # refuses a complex dtype: portable draws are real
     return _draw(key, distribution, tuple(shape), layout, np.dtype(dtype), out_sharding)
 
 
