@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import SupportsIndex, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -182,7 +183,16 @@ class LayerReport(tuple[LayerRecord, ...]):
     def __new__(cls, records: Iterable[LayerRecord] = ()) -> LayerReport:
         return super().__new__(cls, tuple(records))
 
-    def __getitem__(self, key):  # type: ignore[no-untyped-def,override]
+    @overload
+    def __getitem__(self, key: str) -> LayerRecord: ...
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> LayerRecord: ...
+    @overload
+    def __getitem__(self, key: slice) -> tuple[LayerRecord, ...]: ...
+
+    def __getitem__(
+        self, key: str | SupportsIndex | slice
+    ) -> LayerRecord | tuple[LayerRecord, ...]:
         if isinstance(key, str):
             for record in self:
                 if record.name == key:

@@ -29,7 +29,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeGuard
 
 from xavier_core.errors import XavierError, bad_argument
 
@@ -45,7 +45,9 @@ class Fans(NamedTuple):
     fan_out: int | float
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
+    """An int or a numpy integer (any ``numbers.Integral``), not a bool. Typed as ``int``, which
+    numpy integers stand in for wherever a count or an axis is read."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
@@ -85,7 +87,7 @@ def _frozen_axes(axes: object, name: str) -> int | tuple[int, ...]:
     Layout is hashable and compares equal however its axes were written; the rank is checked
     where the shape is known (:func:`normalize_axes`)."""
     if _is_int(axes):
-        return int(axes)  # type: ignore[call-overload]
+        return int(axes)
     if (isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence)
             or not all(_is_int(a) for a in axes)):
         raise bad_argument(name, axes, "an int or a sequence of ints")
@@ -93,9 +95,9 @@ def _frozen_axes(axes: object, name: str) -> int | tuple[int, ...]:
 
 
 def _check_count(value: object, name: str) -> int:
-    if not _is_int(value) or value < 1:  # type: ignore[operator]
+    if not _is_int(value) or value < 1:
         raise bad_argument(name, value, "a positive integer")
-    return int(value)  # type: ignore[arg-type]
+    return int(value)
 
 
 def _divide(size: int, divisor: int, what: str, name: str) -> int:
@@ -312,7 +314,7 @@ class Layout:
     def with_(self, **changes: object) -> Layout:
         """A copy with some fields changed: ``TORCH.with_(groups=4)``."""
         fields = {**self.__dict__, **changes}
-        return Layout(**fields)  # type: ignore[arg-type]
+        return Layout(**fields)
 
     def stacked(self, axes: int) -> Layout:
         """This layout for ``axes`` layers' weights stacked on new leading axes (``nn.scan``,
@@ -331,7 +333,7 @@ class Layout:
             return self
 
         def shift(value: Axes) -> tuple[int, ...]:
-            as_tuple = (value,) if _is_int(value) else tuple(value)  # type: ignore[arg-type]
+            as_tuple = tuple(value) if isinstance(value, Sequence) else (value,)
             return tuple(a + axes if a >= 0 else a for a in as_tuple)
 
         in_axis, out_axis = shift(self.in_axis), shift(self.out_axis)

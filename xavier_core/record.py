@@ -27,7 +27,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Literal, SupportsIndex, overload
 
 from xavier_core.distributions import Distribution
 from xavier_core.errors import XavierError
@@ -105,11 +105,13 @@ class InitReport(tuple[InitRecord, ...]):
     @overload
     def __getitem__(self, key: str) -> InitRecord: ...
     @overload
-    def __getitem__(self, key: int) -> InitRecord: ...
+    def __getitem__(self, key: SupportsIndex) -> InitRecord: ...
     @overload
     def __getitem__(self, key: slice) -> tuple[InitRecord, ...]: ...
 
-    def __getitem__(self, key: str | int | slice) -> InitRecord | tuple[InitRecord, ...]:
+    def __getitem__(
+        self, key: str | SupportsIndex | slice
+    ) -> InitRecord | tuple[InitRecord, ...]:
         if isinstance(key, str):
             for record in self:
                 if record.name == key:

@@ -80,8 +80,9 @@ class VarianceScaling:
         if self.mode not in MODES:
             raise bad_argument("mode", self.mode, f"one of {', '.join(MODES)}")
         if self.distribution not in DISTRIBUTIONS:
+            given: object = self.distribution  # any value a caller passed, not only the Literal
             hint = ("'normal' here is untruncated; Keras' 'normal' is 'truncated_normal'"
-                    if self.distribution == "untruncated_normal" else "")
+                    if given == "untruncated_normal" else "")
             raise bad_argument("distribution", self.distribution,
                                f"one of {', '.join(DISTRIBUTIONS)}", hint)
 
