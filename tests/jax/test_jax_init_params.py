@@ -1,7 +1,20 @@
-"""init_params gives every Flax and Equinox weight the fans of DESIGN.md section 3."""
+"""init_params gives every Flax and Equinox weight the fans of DESIGN.md section 3.
+
+Each row of the fans table is checked twice: the report states the expected fans, and the drawn
+values pass the statistics (bounds, reach, mean, variance, Kolmogorov-Smirnov; false-alarm rate
+1e-6 each) against the Glorot uniform law of those fans; a packed kernel (LSTM/GRU gates) holds
+one law in every gate, so all its values are checked as one sample. Every row holds at least
+4,096 values, so the checks have power (``python tests/jax/test_jax_init_params.py`` prints each
+row's figures): at n = 4,096 they catch a std (and bound) off by 0.34 % or more either way
+(:func:`xavier_conformance.stats.detectable_scale_error`: bounds when too wide, reach when too
+narrow), and the variance check alone a variance off by 6.8 %; larger rows detect less.
+:func:`test_statistics_reject_the_frameworks_own_fans` shows the checks failing on the rows
+where ``jax.nn.initializers.glorot_uniform``'s bare-shape fans are wrong.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -48,17 +61,18 @@ TABLE: dict[str, Row] = {
         lambda: linen(nn.Conv(64, (3, 3), feature_group_count=4), jnp.zeros((1, 8, 8, 32))),
         "params/kernel", (3, 3, 8, 64), (72, 144)),
     "linen-depthwise-conv2d": Row(
-        lambda: linen(nn.Conv(32, (3, 3), feature_group_count=32), jnp.zeros((1, 8, 8, 32))),
-        "params/kernel", (3, 3, 1, 32), (9, 9)),
+        lambda: linen(nn.Conv(512, (3, 3), feature_group_count=512), jnp.zeros((1, 4, 4, 512))),
+        "params/kernel", (3, 3, 1, 512), (9, 9)),
     "linen-conv-transpose": Row(
         lambda: linen(nn.ConvTranspose(64, (3, 3)), jnp.zeros((1, 8, 8, 16))),
         "params/kernel", (3, 3, 16, 64), (144, 576)),
     "linen-conv-transpose-transpose-kernel": Row(
-        lambda: linen(nn.ConvTranspose(7, (3, 3), transpose_kernel=True), jnp.zeros((1, 8, 8, 5))),
-        "params/kernel", (3, 3, 7, 5), (45, 63)),
+        lambda: linen(nn.ConvTranspose(48, (3, 3), transpose_kernel=True),
+                      jnp.zeros((1, 4, 4, 32))),
+        "params/kernel", (3, 3, 48, 32), (288, 432)),
     "linen-optimized-lstm-gate": Row(
-        lambda: linen(nn.OptimizedLSTMCell(32), *lstm_inputs(32, 16)),
-        "params/ii/kernel", (16, 32), (16, 32)),
+        lambda: linen(nn.OptimizedLSTMCell(64), *lstm_inputs(64, 128)),
+        "params/ii/kernel", (128, 64), (128, 64)),
     "linen-einsum-heads": Row(
         lambda: linen(nn.Einsum((64, 4, 16), "abc,cde->abde"), jnp.zeros((1, 5, 64))),
         "params/kernel", (64, 4, 16), (64, 64)),
@@ -80,31 +94,31 @@ TABLE: dict[str, Row] = {
         lambda: (nnx.Conv(32, 64, (3, 3), feature_group_count=4, rngs=nnx.Rngs(0)), {}),
         "kernel", (3, 3, 8, 64), (72, 144)),
     "nnx-conv-transpose-transpose-kernel": Row(
-        lambda: (nnx.ConvTranspose(5, 7, (3, 3), transpose_kernel=True, rngs=nnx.Rngs(0)), {}),
-        "kernel", (3, 3, 7, 5), (45, 63)),
+        lambda: (nnx.ConvTranspose(32, 48, (3, 3), transpose_kernel=True, rngs=nnx.Rngs(0)), {}),
+        "kernel", (3, 3, 48, 32), (288, 432)),
     "nnx-optimized-lstm-packed-input": Row(
-        lambda: (nnx.OptimizedLSTMCell(16, 32, rngs=nnx.Rngs(0)), {}),
-        "dense_i/kernel", (16, 128), (16, 32)),
+        lambda: (nnx.OptimizedLSTMCell(32, 64, rngs=nnx.Rngs(0)), {}),
+        "dense_i/kernel", (32, 256), (32, 64)),
     "nnx-optimized-lstm-packed-recurrent": Row(
-        lambda: (nnx.OptimizedLSTMCell(16, 32, rngs=nnx.Rngs(0)), {}),
-        "dense_h/kernel", (32, 128), (32, 32)),
+        lambda: (nnx.OptimizedLSTMCell(32, 64, rngs=nnx.Rngs(0)), {}),
+        "dense_h/kernel", (64, 256), (64, 64)),
     "nnx-gru-packed-input": Row(
-        lambda: (nnx.GRUCell(16, 32, rngs=nnx.Rngs(0)), {}),
-        "dense_i/kernel", (16, 96), (16, 32)),
+        lambda: (nnx.GRUCell(32, 64, rngs=nnx.Rngs(0)), {}),
+        "dense_i/kernel", (32, 192), (32, 64)),
     "eqx-linear": Row(lambda: (eqx.nn.Linear(784, 64, key=KEY), {}),
                       "weight", (64, 784), (784, 64)),
     "eqx-conv2d": Row(lambda: (eqx.nn.Conv2d(16, 64, 3, key=KEY), {}),
                       "weight", (64, 16, 3, 3), (144, 576)),
     "eqx-conv2d-groups4": Row(lambda: (eqx.nn.Conv2d(32, 64, 3, groups=4, key=KEY), {}),
                               "weight", (64, 8, 3, 3), (72, 144)),
-    "eqx-depthwise-conv2d": Row(lambda: (eqx.nn.Conv2d(32, 32, 3, groups=32, key=KEY), {}),
-                                "weight", (32, 1, 3, 3), (9, 9)),
+    "eqx-depthwise-conv2d": Row(lambda: (eqx.nn.Conv2d(512, 512, 3, groups=512, key=KEY), {}),
+                                "weight", (512, 1, 3, 3), (9, 9)),
     "eqx-conv-transpose2d": Row(lambda: (eqx.nn.ConvTranspose2d(16, 64, 3, key=KEY), {}),
                                 "weight", (64, 16, 3, 3), (144, 576)),
-    "eqx-lstm-weight-ih": Row(lambda: (eqx.nn.LSTMCell(16, 32, key=KEY), {}),
-                              "weight_ih", (128, 16), (16, 32)),
-    "eqx-gru-weight-hh": Row(lambda: (eqx.nn.GRUCell(16, 32, key=KEY), {}),
-                             "weight_hh", (96, 32), (32, 32)),
+    "eqx-lstm-weight-ih": Row(lambda: (eqx.nn.LSTMCell(32, 64, key=KEY), {}),
+                              "weight_ih", (256, 32), (32, 64)),
+    "eqx-gru-weight-hh": Row(lambda: (eqx.nn.GRUCell(32, 64, key=KEY), {}),
+                             "weight_hh", (192, 64), (64, 64)),
 }
 
 
@@ -129,8 +143,54 @@ def test_fans_table_row(row: Row) -> None:
     assert record.state == "drawn", f"got {record.state}, but should be drawn"
     assert record.fans == row.fans, f"got {record.fans}, but should be {row.fans} [{record.note}]"
     assert record.distribution == xc.glorot_uniform().distribution_for(xc.Fans(*row.fans))
-    largest = np.abs(_leaf(new, row.param)).max()
-    assert 0 < largest <= np.float32(record.distribution.bound), f"got max |w| = {largest}"
+    values = _leaf(new, row.param)
+    assert values.shape == row.shape, f"got {values.shape} values, but should be {row.shape}"
+    for result in stats.check_sample(values, record.distribution):  # every gate: the same law
+        assert result.passed, f"{result.describe()} [{row.param}, fans {row.fans}]"
+
+
+def row_power(row: Row) -> tuple[int, float, float]:
+    """(values, smallest std error the checks catch either way, smallest variance error the
+    variance check alone catches) of a fans-table row."""
+    n = math.prod(row.shape)
+    distribution = xc.glorot_uniform().distribution_for(xc.Fans(*row.fans))
+    variance = stats.check_variance(np.zeros(n), distribution).tolerance / distribution.variance
+    return n, stats.detectable_scale_error(distribution, n), variance
+
+
+@pytest.mark.parametrize("row", TABLE.values(), ids=TABLE.keys())
+def test_each_row_has_power(row: Row) -> None:
+    n, scale, variance = row_power(row)
+    assert n >= 4096 and scale <= 0.0034 and variance <= 0.0684, (
+        f"got {n} values whose checks catch only a {scale:.2%} std error and whose variance "
+        f"check only a {variance:.1%} variance error, but should hold >= 4,096 values and catch "
+        f"0.34 % and 6.84 % [{row.param}]")
+
+
+def _jax_own_fans(shape: tuple[int, ...]) -> xc.Fans:
+    """jax.nn.initializers.glorot_uniform's reading of a bare shape: (..., in, out)."""
+    receptive = math.prod(shape[:-2])
+    return xc.Fans(shape[-2] * receptive, shape[-1] * receptive)
+
+
+# Rows where JAX's reading changes the law (a swap of fan_in and fan_out leaves Glorot's law as
+# it is: the report's fans, checked above, are all that can tell those apart).
+WRONG_BY_JAX = [name for name, row in TABLE.items()
+                if sum(_jax_own_fans(row.shape)) != sum(row.fans)]
+
+
+@pytest.mark.parametrize("name", WRONG_BY_JAX)
+def test_statistics_reject_the_frameworks_own_fans(name: str) -> None:
+    """jax.nn.initializers.glorot_uniform reads these rows' shapes with other fans: drawn that
+    way, the values must fail the checks against the row's fans."""
+    row = TABLE[name]
+    values = np.asarray(jax.nn.initializers.glorot_uniform()(jax.random.key(2), row.shape))
+    right = xc.glorot_uniform().distribution_for(xc.Fans(*row.fans))
+    wrong = xc.glorot_uniform().distribution_for(_jax_own_fans(row.shape))
+    failed = [r.name for r in stats.check_sample(values, right) if not r.passed]
+    assert failed, (f"got every check passing for values drawn with fans "
+                    f"{_jax_own_fans(row.shape)} (variance ratio "
+                    f"{wrong.variance / right.variance:.3g}), but should fail against {row.fans}")
 
 
 def test_packed_gates_are_drawn_per_gate() -> None:
@@ -299,3 +359,10 @@ def test_bad_input_raises_named_error(call: Callable[[], object], fragment: str)
     with pytest.raises(xc.XavierError) as caught:
         call()
     assert fragment in str(caught.value), f"got {caught.value}, but should mention {fragment!r}"
+
+
+if __name__ == "__main__":
+    print(xc.render_table(("row", "values", "std error caught", "variance error caught"),
+                          [(name, str(n), f">= {scale:.2%}", f">= {variance:.1%}")
+                           for name, row in TABLE.items()
+                           for n, scale, variance in [row_power(row)]]))
